@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ApplicationsConfig(AppConfig):
+    name = "applications"
+    verbose_name = "Applications"
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  (registers dashboard panels)

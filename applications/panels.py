@@ -1,0 +1,78 @@
+"""Dashboard panels of the applications app."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import HttpRequest
+
+from program.dashboard import Panel, register_panel
+from program.models import Role
+
+from .models import Application, ApplicationEvent, ApplicationState, Call
+
+LIST_LIMIT = 25
+
+
+def calls_overview_context(request: HttpRequest) -> dict:
+    """Applications per call and state as a table: two queries whatever the number of applications."""
+    calls = list(Call.objects.select_related("cohort").order_by("-opens_at"))
+    counts = Application.objects.order_by().values("call_id", "state").annotate(n=Count("pk"))
+    by_call: dict[int, dict[str, int]] = {}
+    for row in counts:
+        by_call.setdefault(row["call_id"], {})[row["state"]] = row["n"]
+    states = list(ApplicationState)
+    for call in calls:
+        per_state = by_call.get(call.pk, {})
+        call.state_counts = [per_state.get(s, 0) for s in states]
+        call.total = sum(call.state_counts)
+    return {"calls": calls, "states": states}
+
+
+def recent_activity_context(request: HttpRequest) -> dict:
+    events = ApplicationEvent.objects.select_related("application__applicant", "application__call", "actor").order_by(
+        "-at", "-pk"
+    )[:15]
+    return {"events": events}
+
+
+def _application_list(states) -> dict:
+    base = Application.objects.filter(state__in=states)
+    return {
+        "applications": base.select_related("applicant", "call").order_by("state_changed_at")[:LIST_LIMIT],
+        "total": base.count(),
+    }
+
+
+def my_applications_context(request: HttpRequest) -> dict:
+    applications = list(
+        Application.objects.filter(applicant=request.user).select_related("call").order_by("-created_at")
+    )
+    return {"applications": applications}
+
+
+register_panel(
+    Role.ORGANIZER,
+    Panel("calls", "Applications by call", "applications/panels/calls_overview.html", calls_overview_context, 10),
+)
+register_panel(
+    Role.ORGANIZER,
+    Panel("activity", "Recent activity", "applications/panels/recent_activity.html", recent_activity_context, 30),
+)
+register_panel(
+    Role.REVIEWER,
+    Panel(
+        "in-review", "Applications in review", "applications/panels/application_list.html",
+        lambda r: _application_list([ApplicationState.IN_REVIEW]), 10,
+    ),
+)
+register_panel(
+    Role.INTERVIEWER,
+    Panel(
+        "interview", "Applications at the interview stage", "applications/panels/application_list.html",
+        lambda r: _application_list([ApplicationState.INTERVIEW]), 10,
+    ),
+)
+register_panel(
+    Role.APPLICANT,
+    Panel("mine", "My applications", "applications/panels/my_applications.html", my_applications_context, 10),
+)

@@ -1,0 +1,66 @@
+"""State changes of applications. Views, admin actions, commands and tasks call these; nothing else
+assigns `Application.state`."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from program.models import Role, User
+from program.services import grant_role
+
+from .models import Application, ApplicationEvent, ApplicationState as S, Call
+
+# The allowed moves; anything else is refused. Withdrawal is possible from any open state.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.QUESTIONNAIRE_SENT, S.SUBMITTED, S.WITHDRAWN, S.REJECTED}),
+    S.QUESTIONNAIRE_SENT: frozenset({S.SUBMITTED, S.WITHDRAWN, S.REJECTED}),
+    S.SUBMITTED: frozenset({S.IN_REVIEW, S.WITHDRAWN, S.REJECTED}),
+    S.IN_REVIEW: frozenset({S.INTERVIEW, S.ACCEPTED, S.WAITLISTED, S.REJECTED, S.WITHDRAWN}),
+    S.INTERVIEW: frozenset({S.ACCEPTED, S.WAITLISTED, S.REJECTED, S.WITHDRAWN}),
+    S.WAITLISTED: frozenset({S.ACCEPTED, S.REJECTED}),
+    S.ACCEPTED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class TransitionNotAllowed(Exception):
+    pass
+
+
+def create_application(call: Call, applicant: User, *, source: str, by: User | None = None) -> Application:
+    """Open an application (state `received`), record its first event and mark the person an applicant."""
+    with transaction.atomic():
+        application = Application.objects.create(call=call, applicant=applicant, source=source)
+        ApplicationEvent.objects.create(application=application, actor=by, to_state=S.RECEIVED, note=f"via {source}")
+        grant_role(applicant, Role.APPLICANT)
+    return application
+
+
+def transition_application(application: Application, *, to: str, by: User | None, note: str = "") -> Application:
+    """Move an application to state `to`.
+
+    Locks the row, checks the move against TRANSITIONS, saves the state, and records an event with
+    who, when, from, to and note. Raises TransitionNotAllowed otherwise, leaving everything unchanged.
+    """
+    to = S(to)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if to not in TRANSITIONS[locked.state]:
+            raise TransitionNotAllowed(
+                f"An application that is {S(locked.state).label.lower()} cannot become {to.label.lower()}."
+            )
+        previous = locked.state
+        locked.state = to
+        locked.state_changed_at = timezone.now()
+        locked.save(update_fields=["state", "state_changed_at"])
+        ApplicationEvent.objects.create(
+            application=locked, actor=by, from_state=previous, to_state=to, note=note, at=locked.state_changed_at
+        )
+    application.state, application.state_changed_at = locked.state, locked.state_changed_at
+    return application
+
+
+def withdraw_application(application: Application, *, by: User, note: str = "") -> Application:
+    return transition_application(application, to=S.WITHDRAWN, by=by, note=note)

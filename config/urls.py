@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from program import views as program_views
+
+# The admin login goes through allauth too: rate limits, mandatory verification and two-factor.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Runway back office"
+admin.site.site_title = "Runway"
+
+urlpatterns = [
+    path("healthz", program_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("applications/", include("applications.urls")),
+    path("grants/", include("grants.urls")),
+    path("", include("program.urls")),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class GrantsConfig(AppConfig):
+    name = "grants"
+    verbose_name = "Retraining grants"
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  (registers dashboard panels)

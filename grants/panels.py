@@ -1,0 +1,36 @@
+"""Dashboard panels of the grants app."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Sum
+from django.http import HttpRequest
+
+from program.dashboard import Panel, register_panel
+from program.models import Role
+
+from .models import Grant, GrantState
+
+
+def grants_overview_context(request: HttpRequest) -> dict:
+    rows = {
+        r["state"]: r
+        for r in Grant.objects.order_by()
+        .values("state")
+        .annotate(n=Count("pk"), committed=Sum(F("monthly_stipend") * F("months")))
+    }
+    summary = [
+        {"state": s, "count": rows.get(s, {}).get("n", 0), "committed": rows.get(s, {}).get("committed") or 0}
+        for s in GrantState
+    ]
+    recent = Grant.objects.select_related("grantee").order_by("-state_changed_at")[:10]
+    return {"summary": summary, "recent": recent}
+
+
+def my_grants_context(request: HttpRequest) -> dict:
+    return {"grants": list(Grant.objects.filter(grantee=request.user).order_by("-start_date"))}
+
+
+register_panel(
+    Role.ORGANIZER, Panel("grants", "Retraining grants", "grants/panels/overview.html", grants_overview_context, 20)
+)
+register_panel(Role.APPLICANT, Panel("my-grants", "My grants", "grants/panels/my_grants.html", my_grants_context, 20))

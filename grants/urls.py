@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grants"
+urlpatterns = [
+    path("<int:pk>/", views.detail, name="detail"),
+]

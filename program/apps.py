@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ProgramConfig(AppConfig):
+    name = "program"
+    verbose_name = "Program"
+
+    def ready(self) -> None:
+        from . import checks, panels  # noqa: F401  (registers system checks and dashboard panels)

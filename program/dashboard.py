@@ -1,0 +1,37 @@
+"""Role dashboards are made of panels that each app registers for the roles it serves.
+
+`program` owns the page but must not import the other apps, so `applications` and `grants` add their
+panels from their AppConfig.ready(). A panel is a template plus a function returning its context; each
+function must run a fixed number of queries whatever the data size (the tests assert it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    template: str
+    context: Callable[[HttpRequest], dict]
+    order: int = 50
+
+
+_PANELS: dict[str, list[Panel]] = {}
+
+
+def register_panel(role: str, panel: Panel) -> None:
+    panels = _PANELS.setdefault(role, [])
+    if any(p.key == panel.key for p in panels):
+        return
+    panels.append(panel)
+    panels.sort(key=lambda p: p.order)
+
+
+def panels_for(role: str) -> list[Panel]:
+    return list(_PANELS.get(role, []))

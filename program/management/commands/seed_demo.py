@@ -1,0 +1,208 @@
+"""Build a believable demo program, idempotently: running it twice changes nothing.
+
+Lives in `program` but fills every app, so it imports them inside handle(): a management command is
+an entry point, not a layer other code builds on.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from program.models import Cohort, Role, User
+from program.services import enroll, generate_program_days, grant_role
+
+DEMO_PASSWORD = "runway-demo"
+# A fixed TOTP secret so a demo organizer can add it to an authenticator app (demo data only!).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+FIRST = ["Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia",
+         "Ken", "Margaret", "Dennis", "Shafi", "Leslie", "Sophie", "Tim", "Fei-Fei", "Yoshua", "Daphne",
+         "Andrej", "Chelsea", "Ilya", "Jürgen", "Noam", "Ruth", "Sergey", "Zeynep", "Chidi", "Priya"]
+LAST = ["Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen", "McCarthy",
+        "Perlman", "Thompson", "Hamilton", "Ritchie", "Goldwasser", "Lamport", "Wilson", "Berners-Lee",
+        "Li", "Bengio", "Koller", "Karpathy", "Finn", "Sutskever", "Schmidhuber", "Shazeer", "Müller",
+        "Brin", "Tufekci", "Okafor", "Raman"]
+
+STAFF = [
+    ("organizer@runway.test", "Olivia Organizer", [Role.ORGANIZER]),
+    ("coordinator@runway.test", "Cody Coordinator", [Role.COORDINATOR]),
+    ("reviewer@runway.test", "Rhea Reviewer", [Role.REVIEWER]),
+    ("interviewer@runway.test", "Ivan Interviewer", [Role.INTERVIEWER, Role.REVIEWER]),
+]
+
+# The path an application takes to reach each demo state (every step is a real transition).
+PATHS = {
+    "received": [],
+    "questionnaire_sent": ["questionnaire_sent"],
+    "submitted": ["questionnaire_sent", "submitted"],
+    "in_review": ["questionnaire_sent", "submitted", "in_review"],
+    "interview": ["questionnaire_sent", "submitted", "in_review", "interview"],
+    "accepted": ["questionnaire_sent", "submitted", "in_review", "interview", "accepted"],
+    "waitlisted": ["questionnaire_sent", "submitted", "in_review", "waitlisted"],
+    "rejected": ["questionnaire_sent", "submitted", "in_review", "rejected"],
+    "withdrawn": ["questionnaire_sent", "withdrawn"],
+}
+STATE_MIX = (["received"] * 6 + ["questionnaire_sent"] * 8 + ["submitted"] * 10 + ["in_review"] * 12
+             + ["interview"] * 6 + ["accepted"] * 7 + ["waitlisted"] * 4 + ["rejected"] * 5 + ["withdrawn"] * 2)
+assert len(STATE_MIX) == 60
+GRANT_STATES = ["proposed", "approved", "active", "completed", "cancelled"]
+GRANT_PATHS = {
+    "proposed": [],
+    "approved": ["approved"],
+    "active": ["approved", "active"],
+    "completed": ["approved", "active", "completed"],
+    "cancelled": ["approved", "cancelled"],
+}
+
+
+class Command(BaseCommand):
+    help = "Create the MLAB3 demo cohort, calls, applications, grants and one login per role (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1, help="Build N copies of the demo program (benchmarks).")
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, scale: int, quiet: bool, **options):
+        self.rng = random.Random(3)
+        with transaction.atomic():
+            staff = {email: self._person(email, name, roles) for email, name, roles in STAFF}
+            self._organizer_totp(staff["organizer@runway.test"])
+            for copy in range(scale):
+                self._program(copy, staff["organizer@runway.test"], staff["coordinator@runway.test"])
+        if not quiet:
+            self._print_logins()
+
+    # People -----------------------------------------------------------------------------------
+    def _person(self, email: str, name: str, roles=()) -> User:
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})
+        if created:
+            # Hash once and reuse: a fresh PBKDF2 hash per demo person would take most of a minute.
+            if not hasattr(self, "_password_hash"):
+                self._password_hash = make_password(DEMO_PASSWORD)
+            user.password = self._password_hash
+            user.save(update_fields=["password"])
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        for role in roles:
+            grant_role(user, role)
+        return user
+
+    def _organizer_totp(self, organizer: User) -> None:
+        if not Authenticator.objects.filter(user=organizer, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(organizer, DEMO_TOTP_SECRET)
+
+    def _name(self, i: int) -> str:
+        return f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + i // len(FIRST)) % len(LAST)]}"
+
+    # The program ------------------------------------------------------------------------------
+    def _program(self, copy: int, organizer: User, coordinator: User) -> None:
+        from applications.models import Application, Call, CallKind
+        from applications.services import create_application, transition_application
+
+        suffix = "" if copy == 0 else f"-{copy + 1}"
+        label = "" if copy == 0 else f" ({copy + 1})"
+        today = timezone.localdate()
+        monday = today - timedelta(days=today.weekday())
+        cohort, created = Cohort.objects.get_or_create(
+            slug=f"mlab3{suffix}",
+            defaults={
+                "name": f"MLAB3{label}",
+                "starts_on": monday,
+                "ends_on": monday + timedelta(days=19),  # three weeks, ending on the third Saturday
+                "timezone": "Europe/London",
+                "optional_saturdays": True,
+                "location": "London, Lab 2",
+            },
+        )
+        if created:
+            generate_program_days(cohort)
+        for i in range(1, 5):
+            ta = self._person(f"ta{i}{suffix}@runway.test", self._name(100 + i + 10 * copy))
+            enroll(cohort, ta, role=Role.TA)
+        for i in range(1, 33):
+            person = self._person(f"participant{i:02d}{suffix}@runway.test", self._name(i + 40 * copy))
+            enroll(cohort, person, role=Role.PARTICIPANT)
+
+        calls = {}
+        for kind, name, slug, with_cohort in [
+            (CallKind.PARTICIPANT, f"MLAB3 participants{label}", f"mlab3-participants{suffix}", True),
+            (CallKind.TA, f"MLAB3 TAs{label}", f"mlab3-ta{suffix}", True),
+            (CallKind.GRANT, f"Retraining grants, rolling{label}", f"retraining-grants{suffix}", False),
+        ]:
+            calls[kind], _ = Call.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name, "kind": kind, "cohort": cohort if with_cohort else None,
+                    "opens_at": timezone.now() - timedelta(days=30),
+                    "closes_at": None if kind == CallKind.GRANT else timezone.now() + timedelta(days=30),
+                    "is_default": kind == CallKind.GRANT and copy == 0,
+                },
+            )
+
+        kinds = [CallKind.PARTICIPANT] * 30 + [CallKind.TA] * 12 + [CallKind.GRANT] * 18
+        accepted_grant_apps = []
+        for i, (kind, state) in enumerate(zip(kinds, self._state_order(kinds))):
+            email = "applicant@runway.test" if (i == 42 and copy == 0) else f"applicant{i + 1:02d}{suffix}@runway.test"
+            person = self._person(email, "Alex Applicant" if email == "applicant@runway.test" else self._name(200 + i))
+            application = Application.objects.filter(call=calls[kind], applicant=person).first()
+            if application is None:
+                application = create_application(calls[kind], person, source="email" if i % 3 else "web")
+                for step in PATHS[state]:
+                    actor = person if step == "withdrawn" else organizer
+                    transition_application(application, to=step, by=actor, note="demo data")
+            if kind == CallKind.GRANT and application.state == "accepted":
+                accepted_grant_apps.append(application)
+        self._grants(accepted_grant_apps, organizer)
+
+    def _state_order(self, kinds: list[str]) -> list[str]:
+        """Spread the 60 states over the calls: grant applications include 5+ accepted ones."""
+        states = list(STATE_MIX)
+        self.rng.shuffle(states)
+        grant_idx = [i for i, k in enumerate(kinds) if k == "grant"]
+        accepted = [i for i, s in enumerate(states) if s == "accepted"]
+        # Put five acceptances into the grant call (they become the five demo grants).
+        for target, source in zip(grant_idx[:5], accepted[:5]):
+            states[target], states[source] = states[source], states[target]
+        return states
+
+    def _grants(self, applications, organizer: User) -> None:
+        from grants.models import Grant
+        from grants.services import propose_grant, transition_grant
+
+        for application, state in zip(applications[:5], GRANT_STATES):
+            if Grant.objects.filter(application=application).exists():
+                continue
+            grant = propose_grant(
+                application.applicant,
+                monthly_stipend=Decimal("3500.00"),
+                start_date=application.created_at.date() + timedelta(days=14),
+                study_plan="Replicate DQN, A2C and PPO; work through Sutton & Barto chapters 1–13.",
+                application=application,
+                by=organizer,
+            )
+            for step in GRANT_PATHS[state]:
+                transition_grant(grant, to=step, by=organizer, note="demo data")
+
+    def _print_logins(self) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password for all: runway-demo):"))
+        rows = [
+            ("organizer", "organizer@runway.test", f"two-factor required; TOTP secret {DEMO_TOTP_SECRET}"),
+            ("coordinator", "coordinator@runway.test", ""),
+            ("reviewer", "reviewer@runway.test", ""),
+            ("interviewer", "interviewer@runway.test", "also a reviewer"),
+            ("TA", "ta1@runway.test", "ta1 … ta4"),
+            ("participant", "participant01@runway.test", "participant01 … participant32"),
+            ("applicant", "applicant@runway.test", "has a grant application"),
+        ]
+        for role, email, note in rows:
+            self.stdout.write(f"  {role:<12} {email:<28} {note}")
+        self.stdout.write("  Or sign in with an emailed one-time code: mail is printed on the web console.")

@@ -1,0 +1,77 @@
+"""Dashboard panels of the program app: cohorts for coordinators, "today" for TAs and participants."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .dashboard import Panel, register_panel
+from .models import Cohort, Enrollment, ProgramDay, Role
+
+
+def _count(model, **filters):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(cohort=OuterRef("pk"), **filters)
+            .order_by()
+            .values("cohort")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
+
+
+def cohorts_context(request: HttpRequest) -> dict:
+    today = timezone.localdate()
+    cohorts = list(
+        Cohort.objects.annotate(
+            participant_count=_count(Enrollment, role=Role.PARTICIPANT, status=Enrollment.Status.ACTIVE),
+            ta_count=_count(Enrollment, role=Role.TA, status=Enrollment.Status.ACTIVE),
+            day_count=_count(ProgramDay),
+        ).order_by("-starts_on")[:20]
+    )
+    todays = {d.cohort_id: d for d in ProgramDay.objects.filter(cohort__in=cohorts, date=today)}
+    for cohort in cohorts:
+        cohort.today = todays.get(cohort.pk)
+    return {"cohorts": cohorts, "today": today}
+
+
+def my_cohort_context(request: HttpRequest, role: str) -> dict:
+    today = timezone.localdate()
+    enrollments = list(
+        Enrollment.objects.filter(user=request.user, role=role, status=Enrollment.Status.ACTIVE)
+        .select_related("cohort")
+        .order_by("-cohort__starts_on")
+    )
+    cohort_ids = [e.cohort_id for e in enrollments]
+    # A week ahead always holds the next three program days (at most two weekend days between).
+    days = ProgramDay.objects.filter(
+        cohort_id__in=cohort_ids, date__range=(today, today + timedelta(days=7))
+    ).order_by("date")
+    upcoming: dict[int, list[ProgramDay]] = {}
+    for day in days:
+        upcoming.setdefault(day.cohort_id, []).append(day)
+    for enrollment in enrollments:
+        enrollment.upcoming = upcoming.get(enrollment.cohort_id, [])[:3]
+        enrollment.today = next((d for d in enrollment.upcoming if d.date == today), None)
+    return {"enrollments": enrollments, "today": today}
+
+
+register_panel(Role.COORDINATOR, Panel("cohorts", "Cohorts", "program/panels/cohorts.html", cohorts_context, 10))
+register_panel(Role.ORGANIZER, Panel("cohorts", "Cohorts", "program/panels/cohorts.html", cohorts_context, 90))
+register_panel(
+    Role.TA,
+    Panel("my-cohort", "My cohort", "program/panels/my_cohort.html", lambda r: my_cohort_context(r, Role.TA), 10),
+)
+register_panel(
+    Role.PARTICIPANT,
+    Panel(
+        "my-cohort", "My cohort", "program/panels/my_cohort.html",
+        lambda r: my_cohort_context(r, Role.PARTICIPANT), 10,
+    ),
+)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .dashboard import panels_for
+from .health import check_broker, check_database
+from .models import Cohort, Enrollment, ProgramDay, Role, WorkerHeartbeat
+
+log = logging.getLogger(__name__)
+
+
+def _get_cohort_for_user(request: HttpRequest, slug: str) -> Cohort:
+    cohort = get_object_or_404(Cohort, slug=slug)
+    if not request.user.has_perm("program.view_cohort", cohort):
+        raise PermissionDenied("You are not part of this cohort.")
+    return cohort
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    role = request.user.primary_role
+    if role is None:
+        return render(request, "program/no_role.html")
+    return redirect("program:dashboard", role=role)
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest, role: str) -> HttpResponse:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise Http404(f"There is no {role!r} role. Roles are: {', '.join(r.value for r in Role)}.") from None
+    if not request.user.has_perm(f"program.use_{role}_dashboard"):
+        raise PermissionDenied(f"This dashboard is for {role.label.lower()}s.")
+    panels = [(panel, panel.context(request)) for panel in panels_for(role)]
+    return render(request, "program/dashboard.html", {"role": role, "panels": panels})
+
+
+@require_GET
+@login_required
+def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _get_cohort_for_user(request, slug)
+    days = list(ProgramDay.objects.filter(cohort=cohort).order_by("date"))
+    enrollments = list(
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )
+    return render(
+        request,
+        "program/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "days": days,
+            "tas": [e for e in enrollments if e.role == Role.TA],
+            "participants": [e for e in enrollments if e.role == Role.PARTICIPANT],
+            "today": timezone.localdate(),
+            "can_edit": request.user.has_perm("program.change_cohort", cohort),
+        },
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker status as JSON; 503 when either is down (for load balancers and monitors)."""
+    database = check_database(connection)
+    broker = check_broker(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    body = {"status": "ok" if database["ok"] and broker["ok"] else "unavailable", "database": database, "broker": broker}
+    if database["ok"]:
+        beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+        body["worker_last_seen"] = beat.isoformat() if beat else None
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
