@@ -11,7 +11,7 @@ def is_own_application(user, application) -> bool:
 
 
 @rules.predicate
-def is_under_review(application) -> bool:
+def is_under_review(user, application) -> bool:
     return application is not None and application.state in ("in_review", "interview")
 
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Start Runway locally: migrate, seed the demo, then web + Celery worker + Celery beat.
+# Everything runs on SQLite and kombu's filesystem broker under ./var; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBUG="${DEBUG:-True}"
+PORT="${PORT:-8000}"
+BIN=.venv/bin
+mkdir -p var/log
+
+$BIN/python manage.py migrate --no-input -v0
+$BIN/python manage.py seed_demo > var/log/seed.txt
+$BIN/python manage.py collectstatic --no-input -v0 >/dev/null 2>&1 || true
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+$BIN/celery -A config worker --loglevel INFO --concurrency 2 > var/log/worker.log 2>&1 &
+pids+=($!)
+$BIN/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule > var/log/beat.log 2>&1 &
+pids+=($!)
+$BIN/python manage.py runserver "127.0.0.1:${PORT}" &
+pids+=($!)
+
+sleep 2
+cat <<TXT
+
+  Runway is running at http://127.0.0.1:${PORT}/
+  Health: http://127.0.0.1:${PORT}/healthz   Admin: http://127.0.0.1:${PORT}/admin/
+  Worker and beat logs: var/log/worker.log, var/log/beat.log
+
+TXT
+cat var/log/seed.txt
+echo
+echo "  Press Ctrl-C to stop web, worker and beat."
+wait -n "${pids[@]}"

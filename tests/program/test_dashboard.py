@@ -1,0 +1,117 @@
+import pytest
+from django.urls import reverse
+
+from applications.services import create_application, transition_application
+from grants.services import propose_grant
+from program.models import Role
+from program.services import enroll
+from tests.conftest import make_person
+from tests.factories import CallFactory, CohortFactory, UserFactory
+
+
+def _grow(role: str, n: int, user, cohort) -> None:
+    """Add n items of what the role's dashboard lists (applications, grants, cohorts, enrollments)."""
+    call = CallFactory(cohort=cohort)
+    for i in range(n):
+        person = UserFactory()
+        application = create_application(call, user if role == Role.APPLICANT else person, source="email")
+        for state in ["submitted", "in_review"] + (["interview"] if role == Role.INTERVIEWER else []):
+            transition_application(application, to=state, by=None)
+        propose_grant(user if role == Role.APPLICANT else person, monthly_stipend=1000, start_date=cohort.starts_on)
+        other = CohortFactory()
+        if role in (Role.TA, Role.PARTICIPANT):
+            enroll(other, user, role=role)
+        enroll(cohort, person, role=Role.PARTICIPANT)
+
+
+# Queries per dashboard, whatever the data size:
+#   session, user, roles (3); + organizer TOTP check (1) for organizers; then per panel:
+#   organizer: calls, counts per call/state, grant summary, recent grants, recent events, cohorts, today's days
+#   coordinator: cohorts with counts, today's days
+#   reviewer / interviewer: list, total
+#   ta / participant: enrollments, days of the coming week
+#   applicant: my applications, my grants
+EXPECTED_QUERIES = {
+    "organizer": 11,
+    "coordinator": 5,
+    "reviewer": 5,
+    "interviewer": 5,
+    "ta": 5,
+    "participant": 5,
+    "applicant": 5,
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_QUERIES))
+@pytest.mark.parametrize("items", [1, 3])
+def test_dashboard_query_count_does_not_grow_with_data(client, role, items, cohort, django_assert_num_queries, request):
+    user = request.getfixturevalue(role)
+    _grow(role, items, user, cohort)
+    client.force_login(user)
+    url = reverse("program:dashboard", kwargs={"role": role})
+
+    with django_assert_num_queries(EXPECTED_QUERIES[role]):
+        response = client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_home_sends_each_person_to_their_first_role(client, db):
+    person = make_person("both@example.org", Role.APPLICANT, Role.REVIEWER)
+    client.force_login(person)
+
+    response = client.get(reverse("program:home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/reviewer/"
+
+
+def test_navigation_shows_only_the_roles_held(client, db):
+    person = make_person("both@example.org", Role.APPLICANT, Role.REVIEWER)
+    client.force_login(person)
+
+    response = client.get(reverse("program:dashboard", kwargs={"role": "reviewer"}))
+
+    assert [item["role"] for item in response.context["nav_items"]] == ["reviewer", "applicant"]
+    assert b'data-role="organizer"' not in response.content
+
+
+def test_dashboard_for_unknown_role_says_which_roles_exist(client, reviewer):
+    client.force_login(reviewer)
+
+    response = client.get("/dashboard/wizard/")
+
+    assert response.status_code == 404
+    assert b"There is no &#x27;wizard&#x27; role" in response.content
+
+
+def test_person_without_role_sees_a_welcome_page(client, nobody):
+    client.force_login(nobody)
+
+    response = client.get(reverse("program:home"))
+
+    assert response.status_code == 200
+    assert b"has no role yet" in response.content
+
+
+def test_participant_dashboard_shows_today_and_the_cohort(client, participant, cohort):
+    client.force_login(participant)
+
+    response = client.get(reverse("program:dashboard", kwargs={"role": "participant"}))
+
+    (enrollment,) = response.context["panels"][0][1]["enrollments"]
+    assert enrollment.cohort == cohort
+    assert b"MLAB3" in response.content
+
+
+def test_organizer_dashboard_counts_applications_per_state(client, organizer):
+    call = CallFactory(name="MLAB3 TAs")
+    for _ in range(2):
+        create_application(call, UserFactory(), source="web")
+    transition_application(create_application(call, UserFactory(), source="web"), to="submitted", by=organizer)
+    client.force_login(organizer)
+
+    response = client.get(reverse("program:dashboard", kwargs={"role": "organizer"}))
+
+    calls = dict((p.key, ctx) for p, ctx in response.context["panels"])["calls"]["calls"]
+    assert [(c.name, c.state_counts[:3], c.total) for c in calls] == [("MLAB3 TAs", [2, 0, 1], 3)]

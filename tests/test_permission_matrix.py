@@ -1,0 +1,119 @@
+"""Every named URL × every role → the expected status code.
+
+Adding a URL without adding it here fails `test_every_url_is_in_the_matrix`. allauth's own pages
+(sign-in, codes, two-factor) and the admin's model pages are left to those libraries; the admin index
+is checked here because who may enter the back office is ours to decide.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from applications.services import create_application, transition_application
+from grants.services import propose_grant
+from program.models import Role
+from program.services import enroll
+from tests.conftest import make_person
+from tests.factories import CallFactory
+
+PEOPLE = ["anonymous", "nobody", "organizer", "coordinator", "reviewer", "interviewer", "ta", "participant", "applicant", "other_applicant"]
+STAFF_ONLY = {"organizer": 200, "coordinator": 200}
+
+# (url name, object key, method, {person: status}, default status for people not listed)
+MATRIX = [
+    ("healthz", None, "get", {}, 200),
+    ("program:home", None, "get", {"anonymous": 302, "nobody": 200}, 302),
+    ("program:dashboard", "role:organizer", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("program:dashboard", "role:coordinator", "get", {"anonymous": 302, "coordinator": 200}, 403),
+    ("program:dashboard", "role:reviewer", "get", {"anonymous": 302, "reviewer": 200}, 403),
+    ("program:dashboard", "role:interviewer", "get", {"anonymous": 302, "interviewer": 200}, 403),
+    ("program:dashboard", "role:ta", "get", {"anonymous": 302, "ta": 200}, 403),
+    ("program:dashboard", "role:participant", "get", {"anonymous": 302, "participant": 200}, 403),
+    ("program:dashboard", "role:applicant", "get", {"anonymous": 302, "applicant": 200, "other_applicant": 200}, 403),
+    ("program:dashboard", "role:wizard", "get", {"anonymous": 302}, 404),
+    ("program:cohort", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200}, 403),
+    ("program:cohort", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    ("applications:detail", "application_in_review", "get", {"anonymous": 302, "organizer": 200, "reviewer": 200, "other_applicant": 200}, 403),
+    ("applications:withdraw", "application", "post", {"anonymous": 302, "applicant": 302}, 403),
+    ("applications:withdraw", "application", "get", {"anonymous": 405}, 405),
+    ("grants:detail", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    # Everyone else is sent to the admin login, which refuses a signed-in non-staff person (below).
+    ("admin:index", None, "get", STAFF_ONLY, 302),
+]
+
+IGNORED_PREFIXES = ("account_", "mfa_", "admin:")
+
+
+def _named_urls(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            yield from _named_urls(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_is_in_the_matrix():
+    ours = {name for name in _named_urls() if not name.startswith(IGNORED_PREFIXES)}
+
+    assert ours - {row[0] for row in MATRIX} == set()
+
+
+@pytest.fixture
+def world(cohort, other_cohort, ta, participant, applicant, other_applicant, organizer, reviewer, interviewer, coordinator, nobody):
+    call = CallFactory(cohort=cohort)
+    application = create_application(call, applicant, source="email")
+    in_review = create_application(CallFactory(), other_applicant, source="email")
+    for state in ["submitted", "in_review"]:
+        transition_application(in_review, to=state, by=organizer)
+    grant = propose_grant(applicant, monthly_stipend=3000, start_date=cohort.starts_on, by=organizer)
+    people = {
+        "nobody": nobody, "organizer": organizer, "coordinator": coordinator, "reviewer": reviewer,
+        "interviewer": interviewer, "ta": ta, "participant": participant, "applicant": applicant,
+        "other_applicant": other_applicant,
+    }
+    objects = {
+        "cohort": {"slug": cohort.slug}, "other_cohort": {"slug": other_cohort.slug},
+        "application": {"pk": application.pk}, "application_in_review": {"pk": in_review.pk},
+        "grant": {"pk": grant.pk},
+    }
+    return people, objects
+
+
+def _cases():
+    for name, key, method, expected, default in MATRIX:
+        for person in PEOPLE:
+            yield pytest.param(name, key, method, person, expected.get(person, default), id=f"{name}[{key}]-{method}-{person}")
+
+
+@pytest.mark.parametrize("name,key,method,person,status", list(_cases()))
+def test_permission_matrix(client, world, name, key, method, person, status):
+    people, objects = world
+    if key and key.startswith("role:"):
+        kwargs = {"role": key.split(":", 1)[1]}
+    else:
+        kwargs = objects.get(key) if key else None
+    if person != "anonymous":
+        client.force_login(people[person])
+
+    response = getattr(client, method)(reverse(name, kwargs=kwargs))
+
+    assert response.status_code == status
+
+
+def test_participant_of_another_cohort_cannot_see_this_one(client, cohort, other_cohort, db):
+    outsider = make_person("outsider@example.org")
+    enroll(other_cohort, outsider, role=Role.PARTICIPANT)
+    client.force_login(outsider)
+
+    assert client.get(reverse("program:cohort", kwargs={"slug": other_cohort.slug})).status_code == 200
+    assert client.get(reverse("program:cohort", kwargs={"slug": cohort.slug})).status_code == 403
+
+
+def test_admin_login_refuses_signed_in_non_staff_and_sends_strangers_to_allauth(client, participant):
+    assert client.get(reverse("admin:login")).url == "/accounts/login/?next=%2Fadmin%2Flogin%2F"
+
+    client.force_login(participant)
+
+    assert client.get(reverse("admin:login")).status_code == 403
