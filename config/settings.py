@@ -156,7 +156,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # handed out only by views that check permission, always as attachments.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
-MEDIA_URL = None
+# No route serves this prefix (and storage.url() refuses to build URLs, base_url=None); Django only
+# needs a non-empty value here.
+MEDIA_URL = "/private-files-are-never-served/"
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
