@@ -28,9 +28,7 @@ class Call(models.Model):
     class Meta:
         ordering = ["-opens_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_call"
-            )
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_call")
         ]
 
     def __str__(self) -> str:
@@ -77,9 +75,7 @@ class Application(models.Model):
         STAFF = "staff", "Entered by staff"
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
-    )
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
     state = models.CharField(max_length=30, choices=ApplicationState.choices, default=ApplicationState.RECEIVED)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.EMAIL)
     created_at = models.DateTimeField(default=timezone.now)

@@ -31,7 +31,7 @@ def calls_overview_context(request: HttpRequest) -> dict:
 def recent_activity_context(request: HttpRequest) -> dict:
     events = ApplicationEvent.objects.select_related("application__applicant", "application__call", "actor").order_by(
         "-at", "-pk"
-    )[:15]
+    )[:10]
     return {"events": events}
 
 
@@ -52,7 +52,14 @@ def my_applications_context(request: HttpRequest) -> dict:
 
 register_panel(
     Role.ORGANIZER,
-    Panel("calls", "Applications by call", "applications/panels/calls_overview.html", calls_overview_context, 10),
+    Panel(
+        "calls",
+        "Applications by call",
+        "applications/panels/calls_overview.html",
+        calls_overview_context,
+        10,
+        wide=True,
+    ),
 )
 register_panel(
     Role.ORGANIZER,
@@ -61,18 +68,26 @@ register_panel(
 register_panel(
     Role.REVIEWER,
     Panel(
-        "in-review", "Applications in review", "applications/panels/application_list.html",
-        lambda r: _application_list([ApplicationState.IN_REVIEW]), 10,
+        "in-review",
+        "Applications in review",
+        "applications/panels/application_list.html",
+        lambda r: _application_list([ApplicationState.IN_REVIEW]),
+        10,
     ),
 )
 register_panel(
     Role.INTERVIEWER,
     Panel(
-        "interview", "Applications at the interview stage", "applications/panels/application_list.html",
-        lambda r: _application_list([ApplicationState.INTERVIEW]), 10,
+        "interview",
+        "Applications at the interview stage",
+        "applications/panels/application_list.html",
+        lambda r: _application_list([ApplicationState.INTERVIEW]),
+        10,
     ),
 )
 register_panel(
     Role.APPLICANT,
-    Panel("mine", "My applications", "applications/panels/my_applications.html", my_applications_context, 10),
+    Panel(
+        "mine", "My applications", "applications/panels/my_applications.html", my_applications_context, 10, wide=True
+    ),
 )

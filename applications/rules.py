@@ -15,9 +15,7 @@ def is_under_review(user, application) -> bool:
     return application is not None and application.state in ("in_review", "interview")
 
 
-rules.add_perm(
-    "applications.view_application", is_organizer | (is_reviewer & is_under_review) | is_own_application
-)
+rules.add_perm("applications.view_application", is_organizer | (is_reviewer & is_under_review) | is_own_application)
 rules.add_perm("applications.withdraw_application", is_own_application)
 rules.add_perm("applications.decide_application", is_organizer)
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from program.models import Role, User
 from program.services import grant_role
 
-from .models import Application, ApplicationEvent, ApplicationState as S, Call
+from .models import Application, ApplicationEvent, Call
+from .models import ApplicationState as S
 
 # The allowed moves; anything else is refused. Withdrawal is possible from any open state.
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -12,7 +12,9 @@ from .models import Application, ApplicationState
 from .services import TransitionNotAllowed, withdraw_application
 
 
-def _get_application_for_user(request: HttpRequest, pk: int, perm: str = "applications.view_application") -> Application:
+def _get_application_for_user(
+    request: HttpRequest, pk: int, perm: str = "applications.view_application"
+) -> Application:
     application = get_object_or_404(Application.objects.select_related("call", "applicant"), pk=pk)
     if not request.user.has_perm(perm, application):
         raise PermissionDenied("You may not see this application.")

@@ -33,7 +33,11 @@ class Grant(models.Model):
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="grant"
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="extensions",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="extensions",
         help_text="The grant this one extends.",
     )
     monthly_stipend = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])

@@ -11,7 +11,8 @@ from django.utils import timezone
 from program.models import Role, User
 from program.services import grant_role
 
-from .models import Grant, GrantEvent, GrantState as S
+from .models import Grant, GrantEvent
+from .models import GrantState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.DECLINED, S.CANCELLED}),
@@ -41,8 +42,14 @@ def propose_grant(
 ) -> Grant:
     with transaction.atomic():
         grant = Grant.objects.create(
-            grantee=grantee, monthly_stipend=monthly_stipend, start_date=start_date, months=months,
-            currency=currency, study_plan=study_plan, application=application, parent=parent,
+            grantee=grantee,
+            monthly_stipend=monthly_stipend,
+            start_date=start_date,
+            months=months,
+            currency=currency,
+            study_plan=study_plan,
+            application=application,
+            parent=parent,
         )
         GrantEvent.objects.create(grant=grant, actor=by, to_state=S.PROPOSED)
         # Grantees use the applicant dashboard, where their grant is shown.
@@ -63,6 +70,8 @@ def transition_grant(grant: Grant, *, to: str, by: User | None, note: str = "") 
         locked.state = to
         locked.state_changed_at = timezone.now()
         locked.save(update_fields=["state", "state_changed_at"])
-        GrantEvent.objects.create(grant=locked, actor=by, from_state=previous, to_state=to, note=note, at=locked.state_changed_at)
+        GrantEvent.objects.create(
+            grant=locked, actor=by, from_state=previous, to_state=to, note=note, at=locked.state_changed_at
+        )
     grant.state, grant.state_changed_at = locked.state, locked.state_changed_at
     return grant

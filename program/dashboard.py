@@ -20,6 +20,7 @@ class Panel:
     template: str
     context: Callable[[HttpRequest], dict]
     order: int = 50
+    wide: bool = False  # spans the whole row (tables with many columns)
 
 
 _PANELS: dict[str, list[Panel]] = {}

@@ -124,9 +124,7 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(max_length=20, choices=Role.choices)
     granted_at = models.DateTimeField(default=now)
-    granted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_once_per_user")]
@@ -200,9 +198,7 @@ class Enrollment(models.Model):
     enrolled_at = models.DateTimeField(default=now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cohort", "user", "role"], name="enrollment_once_per_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["cohort", "user", "role"], name="enrollment_once_per_role")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort} ({self.get_role_display()})"

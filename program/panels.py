@@ -50,9 +50,9 @@ def my_cohort_context(request: HttpRequest, role: str) -> dict:
     )
     cohort_ids = [e.cohort_id for e in enrollments]
     # A week ahead always holds the next three program days (at most two weekend days between).
-    days = ProgramDay.objects.filter(
-        cohort_id__in=cohort_ids, date__range=(today, today + timedelta(days=7))
-    ).order_by("date")
+    days = ProgramDay.objects.filter(cohort_id__in=cohort_ids, date__range=(today, today + timedelta(days=7))).order_by(
+        "date"
+    )
     upcoming: dict[int, list[ProgramDay]] = {}
     for day in days:
         upcoming.setdefault(day.cohort_id, []).append(day)
@@ -63,7 +63,9 @@ def my_cohort_context(request: HttpRequest, role: str) -> dict:
 
 
 register_panel(Role.COORDINATOR, Panel("cohorts", "Cohorts", "program/panels/cohorts.html", cohorts_context, 10))
-register_panel(Role.ORGANIZER, Panel("cohorts", "Cohorts", "program/panels/cohorts.html", cohorts_context, 90))
+register_panel(
+    Role.ORGANIZER, Panel("cohorts", "Cohorts", "program/panels/cohorts.html", cohorts_context, 90, wide=True)
+)
 register_panel(
     Role.TA,
     Panel("my-cohort", "My cohort", "program/panels/my_cohort.html", lambda r: my_cohort_context(r, Role.TA), 10),
@@ -71,7 +73,10 @@ register_panel(
 register_panel(
     Role.PARTICIPANT,
     Panel(
-        "my-cohort", "My cohort", "program/panels/my_cohort.html",
-        lambda r: my_cohort_context(r, Role.PARTICIPANT), 10,
+        "my-cohort",
+        "My cohort",
+        "program/panels/my_cohort.html",
+        lambda r: my_cohort_context(r, Role.PARTICIPANT),
+        10,
     ),
 )

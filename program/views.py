@@ -78,7 +78,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker status as JSON; 503 when either is down (for load balancers and monitors)."""
     database = check_database(connection)
     broker = check_broker(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
-    body = {"status": "ok" if database["ok"] and broker["ok"] else "unavailable", "database": database, "broker": broker}
+    body = {
+        "status": "ok" if database["ok"] and broker["ok"] else "unavailable",
+        "database": database,
+        "broker": broker,
+    }
     if database["ok"]:
         beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
         body["worker_last_seen"] = beat.isoformat() if beat else None

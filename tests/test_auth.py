@@ -4,8 +4,15 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, format_hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.core import mail
+from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
 
@@ -58,7 +65,7 @@ def test_email_login_is_case_insensitive_and_unique(db):
     User.objects.create_user("Mixed.Case@Example.org")
 
     assert User.objects.get_by_natural_key("mixed.case@example.org").email == "mixed.case@example.org"
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         User.objects.create_user("MIXED.case@example.org")
 
 

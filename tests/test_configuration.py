@@ -24,7 +24,9 @@ def _manage(*args: str, env: dict, tmp_path: Path) -> subprocess.CompletedProces
     # A bare environment: only what the command is given (the test settings set variables of their own).
     clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     clean.update(env, DJANGO_SETTINGS_MODULE="config.settings", RUNWAY_VAR_DIR=str(tmp_path))
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_with_production_values_prints_no_warning(tmp_path):

@@ -15,7 +15,18 @@ from program.services import enroll
 from tests.conftest import make_person
 from tests.factories import CallFactory
 
-PEOPLE = ["anonymous", "nobody", "organizer", "coordinator", "reviewer", "interviewer", "ta", "participant", "applicant", "other_applicant"]
+PEOPLE = [
+    "anonymous",
+    "nobody",
+    "organizer",
+    "coordinator",
+    "reviewer",
+    "interviewer",
+    "ta",
+    "participant",
+    "applicant",
+    "other_applicant",
+]
 STAFF_ONLY = {"organizer": 200, "coordinator": 200}
 
 # (url name, object key, method, {person: status}, default status for people not listed)
@@ -33,7 +44,13 @@ MATRIX = [
     ("program:cohort", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200}, 403),
     ("program:cohort", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
-    ("applications:detail", "application_in_review", "get", {"anonymous": 302, "organizer": 200, "reviewer": 200, "other_applicant": 200}, 403),
+    (
+        "applications:detail",
+        "application_in_review",
+        "get",
+        {"anonymous": 302, "organizer": 200, "reviewer": 200, "other_applicant": 200},
+        403,
+    ),
     ("applications:withdraw", "application", "post", {"anonymous": 302, "applicant": 302}, 403),
     ("applications:withdraw", "application", "get", {"anonymous": 405}, 405),
     ("grants:detail", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
@@ -61,7 +78,19 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(cohort, other_cohort, ta, participant, applicant, other_applicant, organizer, reviewer, interviewer, coordinator, nobody):
+def world(
+    cohort,
+    other_cohort,
+    ta,
+    participant,
+    applicant,
+    other_applicant,
+    organizer,
+    reviewer,
+    interviewer,
+    coordinator,
+    nobody,
+):
     call = CallFactory(cohort=cohort)
     application = create_application(call, applicant, source="email")
     in_review = create_application(CallFactory(), other_applicant, source="email")
@@ -69,13 +98,21 @@ def world(cohort, other_cohort, ta, participant, applicant, other_applicant, org
         transition_application(in_review, to=state, by=organizer)
     grant = propose_grant(applicant, monthly_stipend=3000, start_date=cohort.starts_on, by=organizer)
     people = {
-        "nobody": nobody, "organizer": organizer, "coordinator": coordinator, "reviewer": reviewer,
-        "interviewer": interviewer, "ta": ta, "participant": participant, "applicant": applicant,
+        "nobody": nobody,
+        "organizer": organizer,
+        "coordinator": coordinator,
+        "reviewer": reviewer,
+        "interviewer": interviewer,
+        "ta": ta,
+        "participant": participant,
+        "applicant": applicant,
         "other_applicant": other_applicant,
     }
     objects = {
-        "cohort": {"slug": cohort.slug}, "other_cohort": {"slug": other_cohort.slug},
-        "application": {"pk": application.pk}, "application_in_review": {"pk": in_review.pk},
+        "cohort": {"slug": cohort.slug},
+        "other_cohort": {"slug": other_cohort.slug},
+        "application": {"pk": application.pk},
+        "application_in_review": {"pk": in_review.pk},
         "grant": {"pk": grant.pk},
     }
     return people, objects
@@ -84,7 +121,9 @@ def world(cohort, other_cohort, ta, participant, applicant, other_applicant, org
 def _cases():
     for name, key, method, expected, default in MATRIX:
         for person in PEOPLE:
-            yield pytest.param(name, key, method, person, expected.get(person, default), id=f"{name}[{key}]-{method}-{person}")
+            yield pytest.param(
+                name, key, method, person, expected.get(person, default), id=f"{name}[{key}]-{method}-{person}"
+            )
 
 
 @pytest.mark.parametrize("name,key,method,person,status", list(_cases()))

@@ -25,7 +25,12 @@ def test_transition_records_who_when_from_to_and_note(organizer):
     application.refresh_from_db()
     event = application.events.last()
     assert application.state == "submitted"
-    assert (event.actor, event.from_state, event.to_state, event.note) == (organizer, "received", "submitted", "answers in")
+    assert (event.actor, event.from_state, event.to_state, event.note) == (
+        organizer,
+        "received",
+        "submitted",
+        "answers in",
+    )
     assert event.at == application.state_changed_at
 
 

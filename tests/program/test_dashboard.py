@@ -12,7 +12,7 @@ from tests.factories import CallFactory, CohortFactory, UserFactory
 def _grow(role: str, n: int, user, cohort) -> None:
     """Add n items of what the role's dashboard lists (applications, grants, cohorts, enrollments)."""
     call = CallFactory(cohort=cohort)
-    for i in range(n):
+    for _ in range(n):
         person = UserFactory()
         application = create_application(call, user if role == Role.APPLICANT else person, source="email")
         for state in ["submitted", "in_review"] + (["interview"] if role == Role.INTERVIEWER else []):

@@ -20,13 +20,25 @@ def test_seed_demo_builds_the_mlab3_program():
     cohort = Cohort.objects.get(slug="mlab3")
     days = ProgramDay.objects.filter(cohort=cohort)
     assert cohort.name == "MLAB3"
-    assert Counter(Enrollment.objects.filter(cohort=cohort).values_list("role", flat=True)) == {"participant": 32, "ta": 4}
-    assert (days.filter(is_optional=False).count(), {d.date.weekday() for d in days.filter(is_optional=False)}) == (15, {0, 1, 2, 3, 4})
+    assert Counter(Enrollment.objects.filter(cohort=cohort).values_list("role", flat=True)) == {
+        "participant": 32,
+        "ta": 4,
+    }
+    assert (days.filter(is_optional=False).count(), {d.date.weekday() for d in days.filter(is_optional=False)}) == (
+        15,
+        {0, 1, 2, 3, 4},
+    )
     assert {d.date.weekday() for d in days.filter(is_optional=True)} == {5}
     assert sorted(Call.objects.values_list("kind", flat=True)) == ["grant", "participant", "ta"]
     assert Application.objects.count() == 60
     assert len(set(Application.objects.values_list("state", flat=True))) == 9
-    assert sorted(Grant.objects.values_list("state", flat=True)) == ["active", "approved", "cancelled", "completed", "proposed"]
+    assert sorted(Grant.objects.values_list("state", flat=True)) == [
+        "active",
+        "approved",
+        "cancelled",
+        "completed",
+        "proposed",
+    ]
     for role in Role:
         assert User.objects.filter(role_assignments__role=role).exists(), role
 

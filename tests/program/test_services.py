@@ -72,8 +72,17 @@ def test_program_dates_are_weekdays_plus_optional_saturdays_minus_holidays():
     days = program_dates(date(2026, 11, 2), date(2026, 11, 15), optional_saturdays=True, skipped=[date(2026, 11, 11)])
 
     assert [(d.day, optional) for d, optional in days] == [
-        (2, False), (3, False), (4, False), (5, False), (6, False), (7, True),
-        (9, False), (10, False), (12, False), (13, False), (14, True),
+        (2, False),
+        (3, False),
+        (4, False),
+        (5, False),
+        (6, False),
+        (7, True),
+        (9, False),
+        (10, False),
+        (12, False),
+        (13, False),
+        (14, True),
     ]
 
 

@@ -25,13 +25,70 @@ DEMO_PASSWORD = "runway-demo"
 # A fixed TOTP secret so a demo organizer can add it to an authenticator app (demo data only!).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
-FIRST = ["Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia",
-         "Ken", "Margaret", "Dennis", "Shafi", "Leslie", "Sophie", "Tim", "Fei-Fei", "Yoshua", "Daphne",
-         "Andrej", "Chelsea", "Ilya", "Jürgen", "Noam", "Ruth", "Sergey", "Zeynep", "Chidi", "Priya"]
-LAST = ["Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Knuth", "Allen", "McCarthy",
-        "Perlman", "Thompson", "Hamilton", "Ritchie", "Goldwasser", "Lamport", "Wilson", "Berners-Lee",
-        "Li", "Bengio", "Koller", "Karpathy", "Finn", "Sutskever", "Schmidhuber", "Shazeer", "Müller",
-        "Brin", "Tufekci", "Okafor", "Raman"]
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Katherine",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "John",
+    "Radia",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Shafi",
+    "Leslie",
+    "Sophie",
+    "Tim",
+    "Fei-Fei",
+    "Yoshua",
+    "Daphne",
+    "Andrej",
+    "Chelsea",
+    "Ilya",
+    "Jürgen",
+    "Noam",
+    "Ruth",
+    "Sergey",
+    "Zeynep",
+    "Chidi",
+    "Priya",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Johnson",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "McCarthy",
+    "Perlman",
+    "Thompson",
+    "Hamilton",
+    "Ritchie",
+    "Goldwasser",
+    "Lamport",
+    "Wilson",
+    "Berners-Lee",
+    "Li",
+    "Bengio",
+    "Koller",
+    "Karpathy",
+    "Finn",
+    "Sutskever",
+    "Schmidhuber",
+    "Shazeer",
+    "Müller",
+    "Brin",
+    "Tufekci",
+    "Okafor",
+    "Raman",
+]
 
 STAFF = [
     ("organizer@runway.test", "Olivia Organizer", [Role.ORGANIZER]),
@@ -52,8 +109,17 @@ PATHS = {
     "rejected": ["questionnaire_sent", "submitted", "in_review", "rejected"],
     "withdrawn": ["questionnaire_sent", "withdrawn"],
 }
-STATE_MIX = (["received"] * 6 + ["questionnaire_sent"] * 8 + ["submitted"] * 10 + ["in_review"] * 12
-             + ["interview"] * 6 + ["accepted"] * 7 + ["waitlisted"] * 4 + ["rejected"] * 5 + ["withdrawn"] * 2)
+STATE_MIX = (
+    ["received"] * 6
+    + ["questionnaire_sent"] * 8
+    + ["submitted"] * 10
+    + ["in_review"] * 12
+    + ["interview"] * 6
+    + ["accepted"] * 7
+    + ["waitlisted"] * 4
+    + ["rejected"] * 5
+    + ["withdrawn"] * 2
+)
 assert len(STATE_MIX) == 60
 GRANT_STATES = ["proposed", "approved", "active", "completed", "cancelled"]
 GRANT_PATHS = {
@@ -141,7 +207,9 @@ class Command(BaseCommand):
             calls[kind], _ = Call.objects.get_or_create(
                 slug=slug,
                 defaults={
-                    "name": name, "kind": kind, "cohort": cohort if with_cohort else None,
+                    "name": name,
+                    "kind": kind,
+                    "cohort": cohort if with_cohort else None,
                     "opens_at": timezone.now() - timedelta(days=30),
                     "closes_at": None if kind == CallKind.GRANT else timezone.now() + timedelta(days=30),
                     "is_default": kind == CallKind.GRANT and copy == 0,
