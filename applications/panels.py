@@ -63,7 +63,14 @@ register_panel(
 )
 register_panel(
     Role.ORGANIZER,
-    Panel("activity", "Recent activity", "applications/panels/recent_activity.html", recent_activity_context, 30),
+    Panel(
+        "activity",
+        "Recent activity",
+        "applications/panels/recent_activity.html",
+        recent_activity_context,
+        30,
+        refresh_seconds=30,
+    ),
 )
 register_panel(
     Role.REVIEWER,

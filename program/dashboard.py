@@ -21,6 +21,7 @@ class Panel:
     context: Callable[[HttpRequest], dict]
     order: int = 50
     wide: bool = False  # spans the whole row (tables with many columns)
+    refresh_seconds: int | None = None  # htmx re-fetches the panel this often
 
 
 _PANELS: dict[str, list[Panel]] = {}
@@ -36,3 +37,7 @@ def register_panel(role: str, panel: Panel) -> None:
 
 def panels_for(role: str) -> list[Panel]:
     return list(_PANELS.get(role, []))
+
+
+def panel_for(role: str, key: str) -> Panel | None:
+    return next((p for p in _PANELS.get(role, []) if p.key == key), None)

@@ -6,5 +6,6 @@ app_name = "program"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/<str:role>/", views.dashboard, name="dashboard"),
+    path("dashboard/<str:role>/panels/<slug:key>/", views.dashboard_panel, name="dashboard-panel"),
     path("cohorts/<slug:slug>/", views.cohort_detail, name="cohort"),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .dashboard import panels_for
+from .dashboard import panel_for, panels_for
 from .health import check_broker, check_database
 from .models import Cohort, Enrollment, ProgramDay, Role, WorkerHeartbeat
 
@@ -35,17 +35,35 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("program:dashboard", role=role)
 
 
+def _role_for_dashboard(request: HttpRequest, value: str) -> Role:
+    try:
+        role = Role(value)
+    except ValueError:
+        raise Http404(f"There is no {value!r} role. Roles are: {', '.join(r.value for r in Role)}.") from None
+    if not request.user.has_perm(f"program.use_{role}_dashboard"):
+        raise PermissionDenied(f"This dashboard is for {role.label.lower()}s.")
+    return role
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest, role: str) -> HttpResponse:
-    try:
-        role = Role(role)
-    except ValueError:
-        raise Http404(f"There is no {role!r} role. Roles are: {', '.join(r.value for r in Role)}.") from None
-    if not request.user.has_perm(f"program.use_{role}_dashboard"):
-        raise PermissionDenied(f"This dashboard is for {role.label.lower()}s.")
+    role = _role_for_dashboard(request, role)
     panels = [(panel, panel.context(request)) for panel in panels_for(role)]
     return render(request, "program/dashboard.html", {"role": role, "panels": panels})
+
+
+@require_GET
+@login_required
+def dashboard_panel(request: HttpRequest, role: str, key: str) -> HttpResponse:
+    """One panel of a dashboard, for htmx to refresh it in place."""
+    role = _role_for_dashboard(request, role)
+    panel = panel_for(role, key)
+    if panel is None:
+        raise Http404(f"The {role.label.lower()} dashboard has no panel {key!r}.")
+    return render(
+        request, "program/dashboard.html#panel", {"role": role, "panel": panel, "ctx": panel.context(request)}
+    )
 
 
 @require_GET

@@ -41,6 +41,8 @@ MATRIX = [
     ("program:dashboard", "role:participant", "get", {"anonymous": 302, "participant": 200}, 403),
     ("program:dashboard", "role:applicant", "get", {"anonymous": 302, "applicant": 200, "other_applicant": 200}, 403),
     ("program:dashboard", "role:wizard", "get", {"anonymous": 302}, 404),
+    ("program:dashboard-panel", "panel:organizer:activity", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("program:dashboard-panel", "panel:organizer:nonsense", "get", {"anonymous": 302, "organizer": 404}, 403),
     ("program:cohort", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200}, 403),
     ("program:cohort", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
@@ -131,6 +133,9 @@ def test_permission_matrix(client, world, name, key, method, person, status):
     people, objects = world
     if key and key.startswith("role:"):
         kwargs = {"role": key.split(":", 1)[1]}
+    elif key and key.startswith("panel:"):
+        _, role, panel = key.split(":")
+        kwargs = {"role": role, "key": panel}
     else:
         kwargs = objects.get(key) if key else None
     if person != "anonymous":

@@ -115,3 +115,19 @@ def test_organizer_dashboard_counts_applications_per_state(client, organizer):
 
     calls = dict((p.key, ctx) for p, ctx in response.context["panels"])["calls"]["calls"]
     assert [(c.name, c.state_counts[:3], c.total) for c in calls] == [("MLAB3 TAs", [2, 0, 1], 3)]
+
+
+def test_refreshing_panel_returns_only_that_panel_for_htmx(client, organizer):
+    create_application(CallFactory(name="Retraining grants"), UserFactory(full_name="Zed Newcomer"), source="email")
+    client.force_login(organizer)
+
+    page = client.get(reverse("program:dashboard", kwargs={"role": "organizer"}))
+    fragment = client.get(
+        reverse("program:dashboard-panel", kwargs={"role": "organizer", "key": "activity"}), HTTP_HX_REQUEST="true"
+    )
+
+    html = fragment.content.decode()
+    assert b'hx-get="/dashboard/organizer/panels/activity/"' in page.content
+    assert html.strip().startswith('<section class="panel"') and html.strip().endswith("</section>")
+    assert "Zed Newcomer" in html
+    assert "<html" not in html
