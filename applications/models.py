@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -66,6 +69,10 @@ ApplicationState.open_states = (
 ApplicationState.final_states = (ApplicationState.REJECTED, ApplicationState.WITHDRAWN)
 
 
+def _new_reply_token() -> str:
+    return secrets.token_hex(8)
+
+
 class Application(models.Model):
     """One person's application to one call. `state` changes only through applications.services."""
 
@@ -80,6 +87,11 @@ class Application(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.EMAIL)
     created_at = models.DateTimeField(default=timezone.now)
     state_changed_at = models.DateTimeField(default=timezone.now)
+    needs_resume = models.BooleanField(default=False, help_text="No resume received yet.")
+    # Replies to apply+r-<token>@… land on this application's thread, whatever their headers say.
+    reply_token = models.CharField(max_length=32, unique=True, default=_new_reply_token, editable=False)
+    answers_saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -106,3 +118,226 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '∅'} → {self.to_state}"
+
+
+def _generated_name(prefix: str) -> str:
+    """Files are stored under generated names, never the sender's filename."""
+    return f"{prefix}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+def document_upload_to(instance, filename: str) -> str:
+    return _generated_name("documents")
+
+
+def answer_upload_to(instance, filename: str) -> str:
+    return _generated_name("answers")
+
+
+def _raw_message_path(instance, filename: str) -> str:
+    return f"inbound/{instance.sha256[:2]}/{instance.sha256}.eml"
+
+
+class InboundOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPLICATION_CREATED = "application_created", "Application created"
+    APPLICATION_UPDATED = "application_updated", "Application updated"
+    REPLY_ATTACHED = "reply_attached", "Reply attached"
+    AUTO_REPLY_IGNORED = "auto_reply_ignored", "Auto-reply ignored"
+    BOUNCE_RECORDED = "bounce_recorded", "Bounce recorded"
+    LIST_IGNORED = "list_ignored", "Mailing list ignored"
+    DUPLICATE_IGNORED = "duplicate_ignored", "Duplicate ignored"
+    REJECTED = "rejected", "Rejected"
+
+
+class InboundMessage(models.Model):
+    """One email as it arrived. The raw bytes are stored before anything else is done with them."""
+
+    class Source(models.TextChoices):
+        FILE = "file", "File"
+        STDIN = "stdin", "Mail server pipe"
+        IMAP = "imap", "IMAP"
+        MAILDIR = "maildir", "Maildir"
+
+    raw = models.FileField(upload_to=_raw_message_path, max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_ref = models.CharField(max_length=500, blank=True, help_text="Mailbox and UID, file name, …")
+    from_address = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    body_text = models.TextField(blank=True)
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    outcome = models.CharField(max_length=30, choices=InboundOutcome.choices, default=InboundOutcome.PENDING)
+    reason = models.CharField(max_length=40, blank=True, help_text="Machine-readable rejection code.")
+    detail = models.TextField(blank=True, help_text="What happened, for organizers.")
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["outcome", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_address or '?'}: {self.subject[:60]}"
+
+
+class InboundKey(models.Model):
+    """A claimed identity of an inbound message (its hash, its Message-ID): the first holder wins."""
+
+    key = models.CharField(max_length=1100, unique=True)
+    message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="keys")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Document(models.Model):
+    """An applicant's document (a resume, usually). New versions are added; old ones are kept."""
+
+    class Kind(models.TextChoices):
+        RESUME = "resume", "Resume"
+        OTHER = "other", "Other document"
+        LINK = "link", "Resume link"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RESUME)
+    version = models.PositiveSmallIntegerField(default=1)
+    file = models.FileField(upload_to=document_upload_to, blank=True, max_length=200)
+    url = models.URLField(max_length=2000, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True, help_text="Decided by content sniffing.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    source_message = models.ForeignKey(
+        InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "version"], name="document_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.original_filename or self.url})"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: every email Runway sends, and how far it got. Claimed queued → sending → sent."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        BOUNCED = "bounced", "Bounced"
+
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_messages"
+    )
+    kind = models.CharField(max_length=50)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    to_email = models.EmailField(max_length=320)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    message_id = models.CharField(max_length=300, unique=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    reply_to = models.CharField(max_length=320, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_email} ({self.state})"
+
+
+class ApplicantLink(models.Model):
+    """A personal, one-time sign-in link sent to an applicant. Only a hash of the token is stored."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"link for application #{self.application_id} (expires {self.expires_at:%Y-%m-%d})"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", "Short text"
+    LONG_TEXT = "long_text", "Long text"
+    SINGLE_CHOICE = "single_choice", "Single choice"
+    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    URL = "url", "URL"
+    FILE = "file", "File upload"
+    YES_NO = "yes_no", "Yes / no"
+    AVAILABILITY = "availability", "Availability grid of dates"
+
+
+class Questionnaire(models.Model):
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="questionnaire")
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(max_length=60, help_text="Stable name used in exports.")
+    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    label = models.CharField(max_length=500)
+    help_text = models.TextField(blank=True)
+    required = models.BooleanField(default=False)
+    choices = models.JSONField(default=list, blank=True, help_text="Options for choice questions.")
+    dates = models.JSONField(default=list, blank=True, help_text="ISO dates for an availability grid.")
+
+    class Meta:
+        ordering = ["questionnaire", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "key"], name="question_key_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Answer(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    value = models.JSONField(null=True, blank=True)
+    file = models.FileField(upload_to=answer_upload_to, blank=True, max_length=200)
+    original_filename = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "question"], name="one_answer_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question.key} of application #{self.application_id}"

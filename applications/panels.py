@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import HttpRequest
 
-from program.dashboard import Panel, register_panel
+from program.dashboard import NavLink, Panel, register_link, register_panel
 from program.models import Role
 
 from .models import Application, ApplicationEvent, ApplicationState, Call
@@ -98,3 +98,6 @@ register_panel(
         "mine", "My applications", "applications/panels/my_applications.html", my_applications_context, 10, wide=True
     ),
 )
+
+register_link(Role.ORGANIZER, NavLink("Calls", "applications:calls", 10))
+register_link(Role.ORGANIZER, NavLink("Inbound mail", "applications:inbox", 20))

@@ -1,42 +1,215 @@
 from __future__ import annotations
 
+from email import policy
+from email.parser import BytesParser
+
+from allauth.account.models import EmailAddress
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import WithdrawForm
-from .models import Application, ApplicationState
+from . import intake, links, questionnaires
+from .forms import CallForm, WebApplicationForm, WithdrawForm
+from .models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Call,
+    Document,
+    InboundMessage,
+    InboundOutcome,
+    Question,
+)
+from .questionnaire_templates import apply_template
 from .services import TransitionNotAllowed, withdraw_application
+
+PAGE_SIZE = 50
 
 
 def _get_application_for_user(
     request: HttpRequest, pk: int, perm: str = "applications.view_application"
 ) -> Application:
-    application = get_object_or_404(Application.objects.select_related("call", "applicant"), pk=pk)
+    application = get_object_or_404(Application.objects.select_related("call__cohort", "applicant"), pk=pk)
     if not request.user.has_perm(perm, application):
         raise PermissionDenied("You may not see this application.")
     return application
 
 
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("This page is for organizers.")
+
+
+def _attachment(fieldfile, filename: str, content_type: str) -> FileResponse:
+    """Uploaded files are always downloads, never rendered by the browser."""
+    response = FileResponse(
+        fieldfile.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- the applicant's pages -------------------------------------------------------------------------
+
+
 @require_GET
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The application page: status and timeline for the applicant, and the full file for staff."""
     application = _get_application_for_user(request, pk)
-    events = application.events.select_related("actor")
+    events = list(application.events.select_related("actor"))
+    documents = list(application.documents.all())
+    inbound = list(
+        application.inbound_messages.only("pk", "received_at", "subject", "from_address", "outcome", "body_text")
+    )
+    outbound = list(application.outbound_messages.only("pk", "created_at", "subject", "to_email", "state", "kind"))
+    thread = sorted(
+        [("in", m.received_at, m) for m in inbound] + [("out", m.created_at, m) for m in outbound],
+        key=lambda item: item[1],
+    )
+    questions = []
+    if hasattr(application.call, "questionnaire"):
+        answers = {a.question_id: a for a in application.answers.all()}
+        questions = [(q, answers.get(q.pk)) for q in application.call.questionnaire.questions.all()]
+    is_staff_view = request.user.has_perm("applications.view_inbound")
     return render(
         request,
         "applications/detail.html",
         {
             "application": application,
             "events": events,
+            "documents": documents,
+            "thread": thread,
+            "questions": questions,
+            "is_staff_view": is_staff_view,
+            "can_edit_answers": questionnaires.can_edit(application) and request.user.pk == application.applicant_id,
             "can_withdraw": application.state in ApplicationState.open_states
             and request.user.has_perm("applications.withdraw_application", application),
             "withdraw_form": WithdrawForm(),
         },
     )
+
+
+@require_GET
+@login_required
+def document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    application = _get_application_for_user(request, pk)
+    doc = get_object_or_404(Document, pk=document_pk, application=application)
+    if not doc.file:
+        raise Http404("This document is a link, not a file.")
+    return _attachment(doc.file, doc.original_filename or f"document-{doc.pk}", doc.content_type)
+
+
+@require_GET
+@login_required
+def answer_file(request: HttpRequest, pk: int, answer_pk: int) -> FileResponse:
+    application = _get_application_for_user(request, pk)
+    answer = get_object_or_404(Answer, pk=answer_pk, application=application)
+    if not answer.file:
+        raise Http404("No file was uploaded for this answer.")
+    return _attachment(answer.file, answer.original_filename or f"answer-{answer.pk}", "application/octet-stream")
+
+
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal link from the acknowledgement. GET only shows a button: mail scanners fetch links."""
+    found = links.find_link(token)
+    valid = found is not None and found.used_at is None and found.expires_at > timezone.now()
+    if request.method == "GET" or not valid:
+        return render(request, "applications/link.html", {"valid": valid, "link": found}, status=200 if valid else 410)
+    application = links.use_link(token)
+    if application is None:
+        return render(request, "applications/link.html", {"valid": False, "link": found}, status=410)
+    user = application.applicant
+    # Opening the emailed link proves the address, which is what verification asks.
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "You are signed in.")
+    if hasattr(application.call, "questionnaire") and questionnaires.can_edit(application):
+        return redirect("applications:questionnaire", pk=application.pk)
+    return redirect("applications:detail", pk=application.pk)
+
+
+def _questionnaire_parts(application: Application):
+    if not hasattr(application.call, "questionnaire"):
+        raise Http404("This call has no questionnaire.")
+    questionnaire = application.call.questionnaire
+    questions = list(questionnaire.questions.all())
+    answers = {a.question_id: a for a in application.answers.all()}
+    return questionnaire, questions, answers
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk, "applications.answer_questionnaire")
+    questionnaire_obj, questions, answers = _questionnaire_parts(application)
+    editable = questionnaires.can_edit(application)
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, "This questionnaire can no longer be changed.")
+            return redirect("applications:detail", pk=application.pk)
+        submit = "submit" in request.POST
+        form = questionnaires.QuestionnaireForm(
+            request.POST, request.FILES, questions=questions, answers=answers, draft=not submit
+        )
+        if form.is_valid():
+            questionnaires.save_answers(application, form, by=request.user, submit=submit)
+            if submit:
+                messages.success(
+                    request, "Thank you: your answers are submitted. You can still edit them until the deadline."
+                )
+                return redirect("applications:detail", pk=application.pk)
+            messages.success(request, "Draft saved.")
+            return redirect("applications:questionnaire", pk=application.pk)
+    else:
+        form = questionnaires.QuestionnaireForm(questions=questions, answers=answers, draft=True)
+    return render(
+        request,
+        "applications/questionnaire.html",
+        {
+            "application": application,
+            "questionnaire": questionnaire_obj,
+            "form": form,
+            "answers": answers,
+            "editable": editable,
+        },
+    )
+
+
+@require_POST
+@login_required
+def autosave(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: save the draft as the applicant types; answers the little status line."""
+    application = _get_application_for_user(request, pk, "applications.answer_questionnaire")
+    _questionnaire_obj, questions, answers = _questionnaire_parts(application)
+    if not questionnaires.can_edit(application):
+        return render(
+            request,
+            "applications/questionnaire.html#autosave-status",
+            {"error": "This questionnaire can no longer be changed."},
+        )
+    form = questionnaires.QuestionnaireForm(request.POST, questions=questions, answers=answers, draft=True)
+    if not form.is_valid():
+        return render(
+            request,
+            "applications/questionnaire.html#autosave-status",
+            {"error": "Not saved: please check the highlighted answers."},
+        )
+    questionnaires.save_answers(application, form, by=request.user, submit=False)
+    application.refresh_from_db(fields=["answers_saved_at"])
+    return render(request, "applications/questionnaire.html#autosave-status", {"application": application})
 
 
 @require_POST
@@ -52,3 +225,155 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your application is withdrawn.")
     return redirect("applications:detail", pk=application.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public web form: name, email, resume; the same rules as an emailed application."""
+    call = get_object_or_404(Call, slug=slug)
+    if not call.is_open():
+        return render(request, "applications/apply.html", {"call": call, "closed": True}, status=410)
+    form = WebApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["resume"]
+        try:
+            _application, created = intake.submit_web_application(
+                call,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                filename=upload.name if upload else "",
+                data=upload.read() if upload else b"",
+            )
+        except ValueError as exc:
+            form.add_error("resume", str(exc))
+        else:
+            return render(
+                request,
+                "applications/apply_done.html",
+                {"call": call, "created": created, "email": form.cleaned_data["email"]},
+            )
+    return render(request, "applications/apply.html", {"call": call, "form": form})
+
+
+# --- organizers' pages -----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbound mail log: every message, its outcome and reason."""
+    _require(request, "applications.view_inbound")
+    outcome = request.GET.get("outcome", "")
+    rows = InboundMessage.objects.select_related("application__applicant", "call").order_by("-received_at", "-pk")
+    if outcome in InboundOutcome.values:
+        rows = rows.filter(outcome=outcome)
+    counts = dict(InboundMessage.objects.order_by().values_list("outcome").annotate(n=Count("pk")))
+    page = Paginator(rows.defer("body_text"), PAGE_SIZE).get_page(request.GET.get("page"))
+    outcomes = [(o, counts.get(o.value, 0)) for o in InboundOutcome]
+    return render(request, "applications/inbox.html", {"page": page, "outcome": outcome, "outcomes": outcomes})
+
+
+def _get_inbound_for_organizer(request: HttpRequest, pk: int) -> InboundMessage:
+    _require(request, "applications.view_inbound")
+    return get_object_or_404(
+        InboundMessage.objects.select_related("application__applicant", "call", "duplicate_of", "released_by"), pk=pk
+    )
+
+
+@require_GET
+@login_required
+def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _get_inbound_for_organizer(request, pk)
+    with message.raw.open("rb") as fh:
+        headers = BytesParser(policy=policy.compat32).parse(fh, headersonly=True)
+    return render(
+        request,
+        "applications/inbound_detail.html",
+        {"message": message, "headers": list(headers.items()), "documents": list(message.documents.all())},
+    )
+
+
+@require_GET
+@login_required
+def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
+    message = _get_inbound_for_organizer(request, pk)
+    return _attachment(message.raw, f"message-{message.pk}.eml", "message/rfc822")
+
+
+@require_POST
+@login_required
+def inbound_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _get_inbound_for_organizer(request, pk)
+    release = request.POST.get("release") == "1"
+    if message.outcome != InboundOutcome.REJECTED and release:
+        messages.error(request, "Only a rejected message can be released.")
+        return redirect("applications:inbound", pk=message.pk)
+    result = intake.reprocess(message, by=request.user, release=release)
+    verb = "Released" if release else "Reprocessed"
+    messages.success(request, f"{verb}: {result.outcome.replace('_', ' ')}.")
+    return redirect("applications:inbound", pk=message.pk)
+
+
+@require_GET
+@login_required
+def calls(request: HttpRequest) -> HttpResponse:
+    _require(request, "applications.manage_calls")
+    rows = Call.objects.select_related("cohort").annotate(
+        total=Count("applications"),
+        waiting=Count("applications", filter=Q(applications__state=ApplicationState.SUBMITTED)),
+        needs_resume=Count("applications", filter=Q(applications__needs_resume=True)),
+    )
+    return render(request, "applications/calls.html", {"calls": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def call_new(request: HttpRequest) -> HttpResponse:
+    _require(request, "applications.manage_calls")
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        call = form.save()
+        if form.cleaned_data["with_template"]:
+            apply_template(call)
+        messages.success(request, f"Call “{call.name}” is open. Mail to {links.call_address(call)} goes to it.")
+        return redirect("applications:call", slug=call.slug)
+    return render(request, "applications/call_new.html", {"form": form})
+
+
+@require_GET
+@login_required
+def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
+    """Applications of one call, filterable by state, missing resume, source and a name search."""
+    _require(request, "applications.manage_calls")
+    call = get_object_or_404(Call.objects.select_related("cohort"), slug=slug)
+    rows = Application.objects.filter(call=call).select_related("applicant").order_by("-created_at")
+    state = request.GET.get("state", "")
+    if state in ApplicationState.values:
+        rows = rows.filter(state=state)
+    if request.GET.get("needs_resume") == "1":
+        rows = rows.filter(needs_resume=True)
+    source = request.GET.get("source", "")
+    if source in Application.Source.values:
+        rows = rows.filter(source=source)
+    query = request.GET.get("q", "").strip()
+    if query:
+        rows = rows.filter(Q(applicant__email__icontains=query) | Q(applicant__full_name__icontains=query))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "applications/call_applications.html",
+        {
+            "call": call,
+            "page": page,
+            "states": ApplicationState.choices,
+            "sources": Application.Source.choices,
+            "filters": {
+                "state": state,
+                "source": source,
+                "q": query,
+                "needs_resume": request.GET.get("needs_resume") == "1",
+            },
+            "address": links.call_address(call),
+            "question_count": Question.objects.filter(questionnaire__call=call).count(),
+        },
+    )

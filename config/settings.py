@@ -220,7 +220,25 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "program.tasks.task_record_heartbeat", "schedule": 60.0},
+    "send-queued-outbound": {"task": "applications.tasks.task_send_queued_outbound", "schedule": 120.0},
+    "poll-imap": {
+        "task": "applications.tasks.task_poll_imap",
+        "schedule": env.float("INBOUND_IMAP_POLL_SECONDS", default=60.0),
+    },
 }
+
+# Inbound mail (applications/intake.py). Only the topmost Authentication-Results header carrying our
+# own mail server's authserv-id is trusted; leave INBOUND_AUTHSERV_ID empty to skip the DMARC check.
+INBOUND_ADDRESS = env.str("INBOUND_ADDRESS", default="apply@localhost")
+INBOUND_AUTHSERV_ID = env.str("INBOUND_AUTHSERV_ID", default="")
+INBOUND_MAX_MESSAGE_BYTES = env.int("INBOUND_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
+INBOUND_MAX_PARTS = env.int("INBOUND_MAX_PARTS", default=100)
+INBOUND_MAX_DEPTH = env.int("INBOUND_MAX_DEPTH", default=10)
+# IMAP mailboxes polled by beat: imap[s]://user:password@host[:port]/FOLDER[?processed=FOLDER], comma-separated.
+INBOUND_IMAP_URLS = env.list("INBOUND_IMAP_URLS", default=[])
+INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
+OUTBOUND_MESSAGE_ID_DOMAIN = env.str("OUTBOUND_MESSAGE_ID_DOMAIN", default=INBOUND_ADDRESS.rsplit("@", 1)[-1])
+APPLICANT_LINK_MAX_AGE_DAYS = env.int("APPLICANT_LINK_MAX_AGE_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from .dashboard import links_for
 from .models import Role
 
 
@@ -8,10 +9,12 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [
-        {"label": Role(role).label, "url": reverse("program:dashboard", kwargs={"role": role}), "role": role}
-        for role in user.roles_in_order()
-    ]
+    items = []
+    for role in user.roles_in_order():
+        items.append(
+            {"label": Role(role).label, "url": reverse("program:dashboard", kwargs={"role": role}), "role": role}
+        )
+        items.extend({"label": link.label, "url": reverse(link.url_name), "role": role} for link in links_for(role))
     if user.is_staff:
         items.append({"label": "Admin", "url": reverse("admin:index"), "role": "admin"})
     return {"nav_items": items}

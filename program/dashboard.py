@@ -41,3 +41,25 @@ def panels_for(role: str) -> list[Panel]:
 
 def panel_for(role: str, key: str) -> Panel | None:
     return next((p for p in _PANELS.get(role, []) if p.key == key), None)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    order: int = 50
+
+
+_LINKS: dict[str, list[NavLink]] = {}
+
+
+def register_link(role: str, link: NavLink) -> None:
+    """Extra menu entries for a role (e.g. the organizers' inbound mail log)."""
+    links = _LINKS.setdefault(role, [])
+    if link not in links:
+        links.append(link)
+        links.sort(key=lambda item: item.order)
+
+
+def links_for(role: str) -> list[NavLink]:
+    return list(_LINKS.get(role, []))

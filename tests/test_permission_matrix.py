@@ -6,8 +6,12 @@ is checked here because who may enter the back office is ours to decide.
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from applications import intake, links
+from applications.models import Answer, Document
+from applications.questionnaire_templates import apply_template
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
 from program.models import Role
@@ -58,6 +62,27 @@ MATRIX = [
     ("grants:detail", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     # Everyone else is sent to the admin login, which refuses a signed-in non-staff person (below).
     ("admin:index", None, "get", STAFF_ONLY, 302),
+    ("applications:questionnaire", "application", "get", {"anonymous": 302, "applicant": 200}, 403),
+    ("applications:autosave", "application", "post", {"anonymous": 302, "applicant": 200}, 403),
+    ("applications:document", "document", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    (
+        "applications:document",
+        "document_in_review",
+        "get",
+        {"anonymous": 302, "organizer": 200, "reviewer": 200, "other_applicant": 200},
+        403,
+    ),
+    ("applications:answer-file", "answer", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    ("applications:link", "link", "get", {}, 200),
+    ("applications:link", "bad_link", "get", {}, 410),
+    ("applications:apply", "call", "get", {}, 200),
+    ("applications:inbox", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:inbound", "inbound", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:inbound-raw", "inbound", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:inbound-reprocess", "inbound", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("applications:calls", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:call-new", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:call", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
 ]
 
 IGNORED_PREFIXES = ("account_", "mfa_", "admin:")
@@ -99,6 +124,18 @@ def world(
     for state in ["submitted", "in_review"]:
         transition_application(in_review, to=state, by=organizer)
     grant = propose_grant(applicant, monthly_stipend=3000, start_date=cohort.starts_on, by=organizer)
+    apply_template(call)
+    pdf = b"%PDF-1.4 not parsed here"
+    document = Document.objects.create(application=application, file=ContentFile(pdf, "x"), original_filename="cv.pdf")
+    document_in_review = Document.objects.create(
+        application=in_review, file=ContentFile(pdf, "y"), original_filename="cv.pdf"
+    )
+    question = call.questionnaire.questions.first()
+    answer = Answer.objects.create(
+        application=application, question=question, file=ContentFile(pdf, "z"), original_filename="a.pdf"
+    )
+    raw = b"From: Someone <someone@example.org>\r\nSubject: hi\r\nMessage-ID: <matrix@example.org>\r\n\r\nhello\r\n"
+    inbound = intake.ingest(raw, source="file").message
     people = {
         "nobody": nobody,
         "organizer": organizer,
@@ -116,6 +153,13 @@ def world(
         "application": {"pk": application.pk},
         "application_in_review": {"pk": in_review.pk},
         "grant": {"pk": grant.pk},
+        "call": {"slug": call.slug},
+        "document": {"pk": application.pk, "document_pk": document.pk},
+        "document_in_review": {"pk": in_review.pk, "document_pk": document_in_review.pk},
+        "answer": {"pk": application.pk, "answer_pk": answer.pk},
+        "link": {"token": links.create_link(application)},
+        "bad_link": {"token": "not-a-token"},
+        "inbound": {"pk": inbound.pk},
     }
     return people, objects
 
@@ -142,6 +186,7 @@ def test_permission_matrix(client, world, name, key, method, person, status):
         client.force_login(people[person])
 
     response = getattr(client, method)(reverse(name, kwargs=kwargs))
+    response.close()  # file downloads stream from an open file
 
     assert response.status_code == status
 

@@ -1,0 +1,120 @@
+"""The outbox: every email Runway sends is a row first, then a send claimed through its state.
+
+`queue_email` renders `templates/emails/<name>-subject.txt`, `-body.txt` and (optionally)
+`-body.html`, stores an OutboundMessage under an idempotency key (queueing the same key twice gives
+the same row) and asks a worker to send it after the commit. `send_outbound` claims the row with a
+conditional UPDATE queued → sending, so two workers never both send it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from program.tasking import enqueue_on_commit
+
+from . import tasks
+from .models import Application, OutboundMessage
+
+log = logging.getLogger(__name__)
+_HEADER_UNSAFE = re.compile(r"[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+
+
+def header_safe(value: str, limit: int = 250) -> str:
+    """A header value with no CR/LF or control characters: nothing from a message injects headers."""
+    return _HEADER_UNSAFE.sub(" ", value or "").strip()[:limit]
+
+
+def queue_email(
+    name: str,
+    *,
+    to: str,
+    context: dict,
+    idempotency_key: str,
+    application: Application | None = None,
+    in_reply_to: str = "",
+    reply_to: str = "",
+) -> OutboundMessage:
+    """Render and store one email (once per idempotency key) and send it after the commit."""
+    existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return existing
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    subject = header_safe(render_to_string(f"emails/{name}-subject.txt", context), 300)
+    body_text = render_to_string(f"emails/{name}-body.txt", context)
+    try:
+        body_html = render_to_string(f"emails/{name}-body.html", context)
+    except TemplateDoesNotExist:
+        body_html = ""
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                application=application,
+                kind=name,
+                idempotency_key=idempotency_key,
+                to_email=header_safe(to, 320),
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                message_id=make_msgid(domain=settings.OUTBOUND_MESSAGE_ID_DOMAIN),
+                in_reply_to=header_safe(in_reply_to, 998),
+                reply_to=header_safe(reply_to, 320),
+            )
+    except IntegrityError:  # another process queued the same key a moment ago
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    enqueue_on_commit(tasks.task_send_outbound, message_id=message.pk)
+    return message
+
+
+def send_outbound(message_pk: int) -> bool:
+    """Send one queued message; True if this call sent it. Safe to call twice or concurrently."""
+    claimed = OutboundMessage.objects.filter(pk=message_pk, state=OutboundMessage.State.QUEUED).update(
+        state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    message = OutboundMessage.objects.get(pk=message_pk)
+    headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"}
+    if message.in_reply_to:
+        headers["In-Reply-To"] = message.in_reply_to
+        headers["References"] = message.in_reply_to
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers=headers,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    try:
+        email.send(fail_silently=False)
+    except Exception as exc:  # SMTP and socket errors: record and put back in the queue
+        log.warning("Sending outbound message %s failed: %s", message.pk, exc)
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            state=OutboundMessage.State.QUEUED, last_error=str(exc)[:2000]
+        )
+        return False
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        state=OutboundMessage.State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def send_queued(limit: int = 200) -> int:
+    ids = list(
+        OutboundMessage.objects.filter(state=OutboundMessage.State.QUEUED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(send_outbound(pk) for pk in ids)
