@@ -1,0 +1,223 @@
+"""The applicant's way through: personal link → questionnaire (drafts, autosave, submit) → status page."""
+
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from applications import intake, links
+from applications.models import Answer, Application, OutboundMessage
+from applications.questionnaire_templates import apply_template
+from tests.factories import CallFactory
+from tests.fixtures.mail.make_corpus import pdf
+
+RAW = (
+    b"From: Nia Newcomer <nia@example.org>\r\nTo: apply+grants-2027@localhost\r\nSubject: Grant application\r\n"
+    b"Message-ID: <nia-1@example.org>\r\n\r\nHello! No resume yet, sorry.\r\n"
+)
+
+
+@pytest.fixture
+def grant_call(db):
+    call = CallFactory(
+        slug="grants-2027", name="Retraining grants 2027", kind="grant", closes_at=timezone.now() + timedelta(days=30)
+    )
+    apply_template(call)
+    return call
+
+
+def _link_from_ack() -> str:
+    body = mail.outbox[-1].body
+    return next(line.strip() for line in body.splitlines() if "/applications/link/" in line)
+
+
+def test_email_creates_application_and_one_acknowledgement_with_a_link(grant_call, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = intake.ingest(RAW, source="stdin")
+
+    application = result.application
+    assert (result.outcome, application.call, application.state, application.needs_resume) == (
+        "application_created",
+        grant_call,
+        "questionnaire_sent",
+        True,
+    )
+    assert [m.to for m in mail.outbox] == [["nia@example.org"]]
+    assert mail.outbox[0].extra_headers["Message-ID"] == OutboundMessage.objects.get().message_id
+    assert mail.outbox[0].reply_to == [f"apply+r-{application.reply_token}@localhost"]
+    assert "could not find a resume" in mail.outbox[0].body
+    assert EmailAddress.objects.get(email="nia@example.org").verified is False
+
+
+def test_link_signs_in_once_verifies_email_and_opens_questionnaire(
+    client, grant_call, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        application = intake.ingest(RAW, source="stdin").application
+    url = _link_from_ack().replace("http://127.0.0.1:8000", "")
+
+    page = client.get(url)
+    used = client.post(url)
+    again = client.post(url)
+
+    assert page.status_code == 200 and b"Continue" in page.content
+    assert used.url == reverse("applications:questionnaire", kwargs={"pk": application.pk})
+    assert again.status_code == 410
+    assert EmailAddress.objects.get(email="nia@example.org").verified is True
+
+
+def test_expired_link_does_not_sign_in(client, grant_call):
+    application = intake.ingest(RAW, source="stdin").application
+    token = links.create_link(application)
+    application.links.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = client.post(reverse("applications:link", kwargs={"token": token}))
+
+    assert response.status_code == 410
+    assert "_auth_user_id" not in client.session
+
+
+def test_draft_then_submit_then_edit_until_deadline(client, grant_call):
+    application = intake.ingest(RAW, source="stdin").application
+    client.force_login(application.applicant)
+    url = reverse("applications:questionnaire", kwargs={"pk": application.pk})
+
+    draft = client.post(url, {"study_plan": "Replicate DQN", "save": "1"})
+    incomplete = client.post(url, {"study_plan": "Replicate DQN", "submit": "1"})
+    complete = client.post(
+        url,
+        {
+            "study_plan": "Replicate DQN, then PPO",
+            "stipend_needed": "3000",
+            "currency": "EUR",
+            "start_date": "2027-01-04",
+            "resume_upload": SimpleUploadedFile("cv.pdf", pdf("nia")),
+            "submit": "1",
+        },
+    )
+
+    application.refresh_from_db()
+    answers = {
+        a.question.key: a.value for a in Answer.objects.filter(application=application).select_related("question")
+    }
+    assert draft.status_code == 302 and incomplete.status_code == 200
+    assert b"This field is required" in incomplete.content
+    assert complete.url == reverse("applications:detail", kwargs={"pk": application.pk})
+    assert application.state == "submitted" and application.submitted_at is not None
+    assert answers == {
+        "study_plan": "Replicate DQN, then PPO",
+        "stipend_needed": "3000",
+        "currency": "EUR",
+        "start_date": "2027-01-04",
+        "resume_upload": None,
+    }
+    assert Answer.objects.get(application=application, question__key="resume_upload").original_filename == "cv.pdf"
+
+    grant_call.closes_at = timezone.now() - timedelta(minutes=1)
+    grant_call.save()
+    late = client.post(url, {"study_plan": "changed", "save": "1"})
+    assert Answer.objects.get(application=application, question__key="study_plan").value == "Replicate DQN, then PPO"
+    assert late.url == reverse("applications:detail", kwargs={"pk": application.pk})
+
+
+def test_questionnaire_file_upload_is_sniffed(client, grant_call):
+    application = intake.ingest(RAW, source="stdin").application
+    client.force_login(application.applicant)
+
+    response = client.post(
+        reverse("applications:questionnaire", kwargs={"pk": application.pk}),
+        {"resume_upload": SimpleUploadedFile("cv.pdf", b"MZ\x90\x00evil"), "save": "1"},
+    )
+
+    assert response.status_code == 200
+    assert b"an executable program or script" in response.content
+    assert not Answer.objects.filter(question__key="resume_upload").exists()
+
+
+def test_autosave_stores_draft_and_answers_status_partial(client, grant_call):
+    application = intake.ingest(RAW, source="stdin").application
+    client.force_login(application.applicant)
+
+    response = client.post(
+        reverse("applications:autosave", kwargs={"pk": application.pk}),
+        {"study_plan": "Sutton & Barto"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode().strip()
+    assert html.startswith('<p id="autosave-status"') and "Draft saved" in html
+    assert Answer.objects.get(application=application, question__key="study_plan").value == "Sutton & Barto"
+    assert Application.objects.get(pk=application.pk).state == "questionnaire_sent"
+
+
+def test_status_page_shows_timeline_documents_and_messages(client, grant_call, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        application = intake.ingest(RAW, source="stdin").application
+    client.force_login(application.applicant)
+
+    response = client.get(reverse("applications:detail", kwargs={"pk": application.pk}))
+
+    assert [e.to_state for e in response.context["events"]] == ["received", "questionnaire_sent"]
+    assert [(d, m.subject) for d, _, m in response.context["thread"]] == [
+        ("in", "Grant application"),
+        ("out", "We received your application to Retraining grants 2027"),
+    ]
+    assert b"waiting for a resume" in response.content
+
+
+def test_document_download_is_an_attachment_with_nosniff(client, grant_call):
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = (
+        "Nia <nia@example.org>",
+        "apply@localhost",
+        "cv",
+        "<nia-2@example.org>",
+    )
+    msg.set_content("cv attached, and a page")
+    msg.add_attachment(pdf("nia"), maintype="application", subtype="pdf", filename="nia.pdf")
+    msg.add_attachment(b"<html><script>alert(1)</script></html>", maintype="text", subtype="plain", filename="page.txt")
+    application = intake.ingest(msg.as_bytes(), source="stdin").application
+    document = application.documents.get()  # the HTML posing as text was not kept
+    client.force_login(application.applicant)
+
+    response = client.get(reverse("applications:document", kwargs={"pk": application.pk, "document_pk": document.pk}))
+
+    assert response["Content-Disposition"] == 'attachment; filename="nia.pdf"'
+    assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
+    assert b"".join(response.streaming_content) == pdf("nia")
+    response.close()
+
+
+def test_web_form_applies_through_the_same_rules(client, grant_call, django_capture_on_commit_callbacks):
+    url = reverse("applications:apply", kwargs={"slug": grant_call.slug})
+    refused = client.post(
+        url, {"name": "Eve", "email": "eve@example.org", "resume": SimpleUploadedFile("cv.pdf", b"MZ\x90\x00")}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            url,
+            {"name": "Eve Example", "email": "Eve@Example.org", "resume": SimpleUploadedFile("résumé.pdf", pdf("eve"))},
+        )
+    again = client.post(
+        url,
+        {"name": "Eve Example", "email": "eve@example.org", "resume": SimpleUploadedFile("resume2.pdf", pdf("eve2"))},
+    )
+
+    application = Application.objects.get()
+    assert refused.status_code == 200 and b"executable" in refused.content
+    assert (created.status_code, again.status_code) == (200, 200)
+    assert (application.source, application.applicant.email, application.needs_resume) == (
+        "web",
+        "eve@example.org",
+        False,
+    )
+    assert list(application.documents.values_list("version", "original_filename", "content_type")) == [
+        (2, "resume2.pdf", "application/pdf"),
+        (1, "résumé.pdf", "application/pdf"),
+    ]
+    assert len(mail.outbox) == 1
