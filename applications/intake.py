@@ -28,6 +28,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -40,12 +41,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from program.models import User
+from program.tasking import enqueue_on_commit
 
-from . import documents, links, outbox
+from . import documents, links, outbox, tasks
 from .models import (
     Application,
     ApplicationState,
@@ -55,6 +57,7 @@ from .models import (
     InboundKey,
     InboundMessage,
     OutboundMessage,
+    Questionnaire,
 )
 from .models import (
     InboundOutcome as O,
@@ -129,7 +132,7 @@ class _Stop(Exception):
 
 def ingest(raw: bytes, *, source: str, source_ref: str = "", call_slug: str | None = None) -> IntakeResult:
     message = store_raw(raw, source=source, source_ref=source_ref)
-    return process(message, call_slug=call_slug)
+    return process(message, call_slug=call_slug, raw=raw)
 
 
 def store_raw(raw: bytes, *, source: str, source_ref: str = "") -> InboundMessage:
@@ -146,21 +149,25 @@ def store_raw(raw: bytes, *, source: str, source_ref: str = "") -> InboundMessag
     return message
 
 
-def process(message: InboundMessage, *, call_slug: str | None = None, released_by: User | None = None) -> IntakeResult:
-    """Decide what a stored message is and record it. Never raises for anything inside the message."""
+def process(
+    message: InboundMessage, *, call_slug: str | None = None, released_by: User | None = None, raw: bytes | None = None
+) -> IntakeResult:
+    """Decide what a stored message is and record it. Never raises for anything inside the message.
+
+    `raw` may be passed when the caller still holds the bytes it just stored; otherwise they are read back.
+    """
     if message.outcome != O.PENDING and released_by is None:
         return result_for(message)
     message.attempts += 1
     try:
-        with message.raw.open("rb") as fh:
-            raw = fh.read()
+        if raw is None:
+            with message.raw.open("rb") as fh:
+                raw = fh.read()
         with transaction.atomic():
-            result = _process(message, raw, call_slug=call_slug, release=released_by is not None)
             if released_by is not None:
                 message.released_by = released_by
             message.processed_at = timezone.now()
-            message.save()
-        return result
+            return _process(message, raw, call_slug=call_slug, release=released_by is not None)
     except Exception as exc:  # the last line of defence: a message can never crash the pipeline
         log.exception("Processing inbound message %s failed", message.pk)
         message.application, message.call, message.duplicate_of = None, None, None
@@ -180,7 +187,9 @@ def reprocess(message: InboundMessage, *, by: User, release: bool = False) -> In
 
 def result_for(message: InboundMessage) -> IntakeResult:
     resume = None
-    if message.outcome in (O.APPLICATION_CREATED, O.APPLICATION_UPDATED, O.REPLY_ATTACHED):
+    if hasattr(message, "_resume"):
+        resume = message._resume if message._resume and message._resume.kind == Document.Kind.RESUME else None
+    elif message.outcome in (O.APPLICATION_CREATED, O.APPLICATION_UPDATED, O.REPLY_ATTACHED):
         resume = message.documents.filter(kind=Document.Kind.RESUME).order_by("-version").first()
     return IntakeResult(
         outcome=message.outcome,
@@ -269,7 +278,7 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
     if thread is not None:
         message.application = thread
         message.call = thread.call
-        resume = _add_documents(thread, message, accepted)
+        resume = message._resume = _add_documents(thread, message, accepted)
         message.detail = _sentence(f"Reply attached to application #{thread.pk}", resume, notes)
         if message.from_address and message.from_address != thread.applicant.email:
             message.detail += f" Note: sent from {message.from_address}, not the applicant's address."
@@ -281,18 +290,18 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
     existing = _open_application(applicant, call, explicit=call_slug is not None or _tag(recipients) is not None)
     if existing is not None:
         message.application = existing
-        resume = _add_documents(existing, message, accepted, link_from=message.body_text)
+        resume = message._resume = _add_documents(existing, message, accepted, link_from=message.body_text)
         message.detail = _sentence(f"Added to open application #{existing.pk} ({existing.call.name})", resume, notes)
         return O.APPLICATION_UPDATED
 
     applicant = applicant or _new_applicant(message.from_address, message.from_name)
     application = create_application(call, applicant, source=Application.Source.EMAIL)
     message.application = application
-    resume = _add_documents(application, message, accepted, link_from=message.body_text)
+    resume = message._resume = _add_documents(application, message, accepted, link_from=message.body_text, fresh=True)
     if resume is None:
         application.needs_resume = True
         application.save(update_fields=["needs_resume"])
-    _acknowledge(application, message)
+    _acknowledge_after_commit(application, message.message_id)
     message.detail = _sentence(f"New application #{application.pk} to {call.name}", resume, notes)
     return O.APPLICATION_CREATED
 
@@ -313,18 +322,13 @@ def _claim_or_duplicate(message: InboundMessage) -> None:
 
     The claim is a unique row, so two workers handling the same message at once cannot both win.
     """
-    keys = [f"sha256:{message.sha256}"] + (
-        [f"msgid:{message.message_id.strip().lower()}"] if message.message_id.strip() else []
-    )
+    keys = [f"sha256:{message.sha256}"]
+    if message.message_id.strip():
+        keys.append(f"msgid:{message.message_id.strip().lower()}")
+    InboundKey.objects.bulk_create([InboundKey(key=k, message=message) for k in keys], ignore_conflicts=True)
+    owners = dict(InboundKey.objects.filter(key__in=keys).values_list("key", "message_id"))
     for key in keys:
-        owner = InboundKey.objects.filter(key=key).values_list("message_id", flat=True).first()
-        if owner is None:
-            try:
-                with transaction.atomic():
-                    InboundKey.objects.create(key=key, message=message)
-                continue
-            except IntegrityError:
-                owner = InboundKey.objects.filter(key=key).values_list("message_id", flat=True).first()
+        owner = owners.get(key)
         if owner != message.pk:
             message.duplicate_of_id = owner
             what = "Message-ID" if key.startswith("msgid:") else "content"
@@ -525,7 +529,7 @@ def _find_thread(msg: EmailMessage, recipients: list[str]) -> Application | None
 def _route(recipients: list[str], call_slug: str | None) -> Call:
     slug = call_slug or _tag(recipients)
     if slug:
-        call = Call.objects.filter(slug=slug).first()
+        call = Call.objects.filter(slug=slug).select_related("questionnaire").first()
         if call:
             return call
     return default_call()
@@ -533,7 +537,7 @@ def _route(recipients: list[str], call_slug: str | None) -> Call:
 
 def default_call() -> Call:
     """The call for mail to the bare address; created on first use so a fresh install never drops mail."""
-    call = Call.objects.filter(is_default=True).first()
+    call = Call.objects.filter(is_default=True).select_related("questionnaire").first()
     if call:
         return call
     call, _ = Call.objects.get_or_create(
@@ -557,12 +561,18 @@ def _open_application(applicant: User | None, call: Call, *, explicit: bool) -> 
 
 def _new_applicant(address: str, name: str) -> User:
     user = User.objects.create_user(address, full_name=name[:200])
-    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": False, "primary": True})
+    user._roles_cache = frozenset()  # a new person has no roles yet: no need to ask the database
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
     return user
 
 
 def _add_documents(
-    application: Application, message: InboundMessage | None, accepted: list[_Attachment], link_from: str = ""
+    application: Application,
+    message: InboundMessage | None,
+    accepted: list[_Attachment],
+    link_from: str = "",
+    *,
+    fresh: bool = False,
 ) -> Document | None:
     """Store accepted files as new document versions; return the resume (file or link), if any."""
     resume_attachment = next(
@@ -574,7 +584,7 @@ def _add_documents(
         document = Document(
             application=application,
             kind=kind,
-            version=_next_version(application, kind),
+            version=1 if fresh else _next_version(application, kind),
             original_filename=attachment.filename or f"document.{attachment.classification.extension}",
             content_type=attachment.classification.content_type,
             sha256=attachment.sha256,
@@ -612,31 +622,60 @@ def _next_version(application: Application, kind: str) -> int:
     return (latest or 0) + 1
 
 
-def _acknowledge(application: Application, message: InboundMessage | None) -> None:
-    """One acknowledgement per application (idempotency key), with the personal questionnaire link."""
-    token = links.create_link(application)
-    has_questionnaire = hasattr(application.call, "questionnaire")
-    outbox.queue_email(
-        "application-received",
-        to=application.applicant.email,
-        context={
-            "application": application,
-            "name": application.applicant.full_name or "there",
-            "call": application.call,
-            "needs_resume": application.needs_resume,
-            "has_questionnaire": has_questionnaire,
-            "link": links.link_url(token),
-            "link_days": settings.APPLICANT_LINK_MAX_AGE_DAYS,
-        },
-        idempotency_key=f"ack:{application.pk}",
-        application=application,
-        in_reply_to=message.message_id if message else "",
-        reply_to=links.reply_address(application),
-    )
-    if has_questionnaire and application.state == ApplicationState.RECEIVED:
-        transition_application(
-            application, to=ApplicationState.QUESTIONNAIRE_SENT, by=None, note="questionnaire link emailed"
+def _acknowledge_after_commit(application: Application, in_reply_to: str) -> None:
+    # Rendering and queueing the email is a worker's job: intake stays fast, and a broken template
+    # can never make a message unprocessable. The periodic sweep acknowledges anything missed.
+    enqueue_on_commit(tasks.task_acknowledge_application, application_id=application.pk, in_reply_to=in_reply_to)
+
+
+def acknowledge_application(application: Application, *, in_reply_to: str = "") -> OutboundMessage:
+    """One acknowledgement per application (idempotency key), with the personal questionnaire link;
+    the application moves to `questionnaire_sent` when its call has a questionnaire."""
+    key = f"ack:{application.pk}"
+    existing = OutboundMessage.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    has_questionnaire = Questionnaire.objects.filter(call_id=application.call_id).exists()
+    with transaction.atomic():
+        token = links.create_link(application)
+        message = outbox.queue_email(
+            "application-received",
+            to=application.applicant.email,
+            context={
+                "application": application,
+                "name": application.applicant.full_name or "there",
+                "call": application.call,
+                "needs_resume": application.needs_resume,
+                "has_questionnaire": has_questionnaire,
+                "link": links.link_url(token),
+                "link_days": settings.APPLICANT_LINK_MAX_AGE_DAYS,
+            },
+            idempotency_key=key,
+            application=application,
+            in_reply_to=in_reply_to,
+            reply_to=links.reply_address(application),
         )
+        if has_questionnaire and application.state == ApplicationState.RECEIVED:
+            transition_application(
+                application, to=ApplicationState.QUESTIONNAIRE_SENT, by=None, note="questionnaire link emailed"
+            )
+    return message
+
+
+def acknowledge_pending(limit: int = 200) -> int:
+    """Sweep: acknowledge recent applications whose acknowledgement was never queued (broker down)."""
+    since = timezone.now() - timedelta(days=7)
+    pending = (
+        Application.objects.filter(created_at__gte=since, source__in=[Application.Source.EMAIL, Application.Source.WEB])
+        .exclude(outbound_messages__kind="application-received")
+        .select_related("applicant", "call")[:limit]
+    )
+    count = 0
+    for application in pending:
+        first = application.inbound_messages.order_by("received_at").values_list("message_id", flat=True).first()
+        acknowledge_application(application, in_reply_to=first or "")
+        count += 1
+    return count
 
 
 def submit_web_application(
@@ -665,7 +704,7 @@ def submit_web_application(
         if _add_documents(application, None, attachments) is None:
             application.needs_resume = True
             application.save(update_fields=["needs_resume"])
-        _acknowledge(application, None)
+        _acknowledge_after_commit(application, "")
     return application, True
 
 
@@ -673,7 +712,9 @@ def submit_web_application(
 
 
 def _headers_only(raw: bytes) -> Message:
-    return BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    """The header block alone (the parser would otherwise read the whole body line by line)."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+    return BytesParser(policy=policy.compat32).parsebytes(raw[: end + 4], headersonly=True)
 
 
 def _header_text(msg: Message, name: str) -> str:

@@ -109,8 +109,8 @@ class ApplicationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    from_state = models.CharField(max_length=30, blank=True)
-    to_state = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=30, blank=True, choices=ApplicationState.choices)
+    to_state = models.CharField(max_length=30, choices=ApplicationState.choices)
     note = models.TextField(blank=True)
 
     class Meta:

@@ -4,7 +4,8 @@ import logging
 
 from celery import shared_task
 
-from . import imap, outbox
+from . import imap, intake, outbox
+from .models import Application
 
 log = logging.getLogger(__name__)
 
@@ -16,8 +17,19 @@ def task_send_outbound(message_id: int) -> bool:
 
 @shared_task(name="applications.tasks.task_send_queued_outbound")
 def task_send_queued_outbound(limit: int = 200) -> int:
-    """Sweep: send what is still queued (the broker was down, or a send failed and was put back)."""
+    """Sweep: acknowledge what was missed and send what is still queued (the broker was down, or a
+    send failed and was put back)."""
+    intake.acknowledge_pending(limit=limit)
     return outbox.send_queued(limit=limit)
+
+
+@shared_task(name="applications.tasks.task_acknowledge_application")
+def task_acknowledge_application(application_id: int, in_reply_to: str = "") -> None:
+    application = Application.objects.select_related("applicant", "call").filter(pk=application_id).first()
+    if application is None:
+        log.info("Application %s is gone; no acknowledgement", application_id)
+        return
+    intake.acknowledge_application(application, in_reply_to=in_reply_to)
 
 
 @shared_task(name="applications.tasks.task_poll_imap")

@@ -345,7 +345,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
 def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
     """Applications of one call, filterable by state, missing resume, source and a name search."""
     _require(request, "applications.manage_calls")
-    call = get_object_or_404(Call.objects.select_related("cohort"), slug=slug)
+    call = get_object_or_404(Call.objects.select_related("cohort", "questionnaire"), slug=slug)
     rows = Application.objects.filter(call=call).select_related("applicant").order_by("-created_at")
     state = request.GET.get("state", "")
     if state in ApplicationState.values:

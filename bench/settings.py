@@ -13,3 +13,6 @@ os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{_
 os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 
 from config.test_settings import *  # noqa: E402,F403
+
+# Queue the acknowledgement like production does (a worker sends it), instead of sending inline.
+CELERY_TASK_ALWAYS_EAGER = False

@@ -72,8 +72,8 @@ class GrantEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=20, blank=True, choices=GrantState.choices)
+    to_state = models.CharField(max_length=20, choices=GrantState.choices)
     note = models.TextField(blank=True)
 
     class Meta:

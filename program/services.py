@@ -29,11 +29,15 @@ def parse_role(value: str) -> Role:
 def grant_role(user: User, role: str, *, by: User | None = None) -> bool:
     """Give `user` the role; returns False when they already had it. Staff roles open the admin."""
     role = parse_role(role)
-    with transaction.atomic():
-        _, created = RoleAssignment.objects.get_or_create(user=user, role=role, defaults={"granted_by": by})
-        if role in STAFF_ROLES and not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+    if role in user.roles:
+        return False
+    # INSERT ... ON CONFLICT DO NOTHING: safe against a concurrent grant, no savepoint needed.
+    created = bool(
+        RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=role, granted_by=by)], ignore_conflicts=True)
+    )
+    if role in STAFF_ROLES and not user.is_staff:
+        User.objects.filter(pk=user.pk).update(is_staff=True)
+        user.is_staff = True
     user.__dict__.pop("_roles_cache", None)
     return created
 

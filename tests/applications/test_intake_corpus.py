@@ -127,19 +127,25 @@ def test_corpus_has_at_least_30_messages_covering_every_outcome():
     }
 
 
-@pytest.mark.django_db
-def test_corpus_through_ingest_email_json_field_by_field(intake_settings, tmp_path):
+def _run_corpus(tmp_path, capture) -> tuple[dict, dict]:
+    """Every corpus message in order; each acknowledgement is made (and sent) before the next message."""
     CallFactory(slug="mlab3-ta", name="MLAB3 TAs", kind="ta")
     results, raws, substitutions = {}, {}, {}
-
     for path in sorted(CORPUS.glob("*.eml")):
         number = path.name[:2]
-        results[number], raws[number] = _ingest(path, tmp_path, substitutions)
+        with capture(execute=True):
+            results[number], raws[number] = _ingest(path, tmp_path, substitutions)
         if results[number]["outcome"] == "application_created":
             application = Application.objects.get(pk=results[number]["application"])
             ack = OutboundMessage.objects.get(idempotency_key=f"ack:{application.pk}")
             substitutions[f"__ACK_OF_{number}__".encode()] = ack.message_id.encode()
             substitutions[f"__TOKEN_OF_{number}__".encode()] = application.reply_token.encode()
+    return results, raws
+
+
+@pytest.mark.django_db
+def test_corpus_through_ingest_email_json_field_by_field(intake_settings, tmp_path, django_capture_on_commit_callbacks):
+    results, raws = _run_corpus(tmp_path, django_capture_on_commit_callbacks)
 
     for number, (outcome, reason, email, name, resume, same_as) in EXPECTED.items():
         got = results[number]
@@ -158,18 +164,7 @@ def test_corpus_through_ingest_email_json_field_by_field(intake_settings, tmp_pa
 
 @pytest.mark.django_db
 def test_corpus_side_effects(intake_settings, tmp_path, django_capture_on_commit_callbacks):
-    CallFactory(slug="mlab3-ta", name="MLAB3 TAs", kind="ta")
-    results, substitutions = {}, {}
-    for path in sorted(CORPUS.glob("*.eml")):
-        number = path.name[:2]
-        with django_capture_on_commit_callbacks(execute=True):  # each acknowledgement goes out at once
-            results[number], _ = _ingest(path, tmp_path, substitutions)
-        if results[number]["outcome"] == "application_created":
-            application = Application.objects.get(pk=results[number]["application"])
-            substitutions[f"__ACK_OF_{number}__".encode()] = OutboundMessage.objects.get(
-                application=application
-            ).message_id.encode()
-            substitutions[f"__TOKEN_OF_{number}__".encode()] = application.reply_token.encode()
+    results, _ = _run_corpus(tmp_path, django_capture_on_commit_callbacks)
     app = {n: Application.objects.get(pk=r["application"]) for n, r in results.items() if r["application"]}
     created = [n for n, r in results.items() if r["outcome"] == "application_created"]
 

@@ -40,7 +40,7 @@ def test_email_creates_application_and_one_acknowledgement_with_a_link(grant_cal
     with django_capture_on_commit_callbacks(execute=True):
         result = intake.ingest(RAW, source="stdin")
 
-    application = result.application
+    application = Application.objects.get(pk=result.application.pk)
     assert (result.outcome, application.call, application.state, application.needs_resume) == (
         "application_created",
         grant_call,
@@ -139,8 +139,9 @@ def test_questionnaire_file_upload_is_sniffed(client, grant_call):
     assert not Answer.objects.filter(question__key="resume_upload").exists()
 
 
-def test_autosave_stores_draft_and_answers_status_partial(client, grant_call):
-    application = intake.ingest(RAW, source="stdin").application
+def test_autosave_stores_draft_and_answers_status_partial(client, grant_call, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        application = intake.ingest(RAW, source="stdin").application
     client.force_login(application.applicant)
 
     response = client.post(
@@ -221,3 +222,16 @@ def test_web_form_applies_through_the_same_rules(client, grant_call, django_capt
         (1, "résumé.pdf", "application/pdf"),
     ]
     assert len(mail.outbox) == 1
+
+
+def test_sweep_acknowledges_an_application_whose_task_was_never_queued(grant_call):
+    # No on-commit callbacks run here: as if the broker had been down when the message came in.
+    application = intake.ingest(RAW, source="stdin").application
+    assert not OutboundMessage.objects.exists()
+
+    first = intake.acknowledge_pending()
+    second = intake.acknowledge_pending()
+
+    ack = OutboundMessage.objects.get()
+    assert (first, second) == (1, 0)
+    assert (ack.application, ack.in_reply_to) == (application, "<nia-1@example.org>")

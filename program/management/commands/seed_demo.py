@@ -172,6 +172,7 @@ class Command(BaseCommand):
     # The program ------------------------------------------------------------------------------
     def _program(self, copy: int, organizer: User, coordinator: User) -> None:
         from applications.models import Application, Call, CallKind
+        from applications.questionnaire_templates import apply_template
         from applications.services import create_application, transition_application
 
         suffix = "" if copy == 0 else f"-{copy + 1}"
@@ -215,6 +216,7 @@ class Command(BaseCommand):
                     "is_default": kind == CallKind.GRANT and copy == 0,
                 },
             )
+            apply_template(calls[kind])
 
         kinds = [CallKind.PARTICIPANT] * 30 + [CallKind.TA] * 12 + [CallKind.GRANT] * 18
         accepted_grant_apps = []
