@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 
-from .models import Call
+from .models import Call, Recommendation
 
 
 class WithdrawForm(forms.Form):
@@ -43,3 +43,70 @@ class CallForm(forms.ModelForm):
         if opens and closes and closes <= opens:
             self.add_error("closes_at", "The deadline must come after the opening.")
         return cleaned
+
+
+class ReviewForm(forms.Form):
+    """One 1–5 choice per rubric criterion (named `score_<key>`), a comment and a recommendation."""
+
+    comment = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
+    recommendation = forms.ChoiceField(choices=[("", "—")] + list(Recommendation.choices), required=False)
+
+    def __init__(self, *args, criteria, review=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            levels = criterion.levels or [""] * 5
+            choices = [
+                (str(i), f"{i} – {levels[i - 1]}" if len(levels) >= i and levels[i - 1] else str(i))
+                for i in range(1, 6)
+            ]
+            field = forms.TypedChoiceField(
+                label=criterion.name,
+                help_text=criterion.description,
+                choices=choices,
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect(attrs={"data-weight": str(criterion.weight)}),
+            )
+            if review and criterion.key in review.scores:
+                field.initial = str(review.scores[criterion.key])
+            self.fields[f"score_{criterion.key}"] = field
+        if review:
+            self.fields["comment"].initial = review.comment
+            self.fields["recommendation"].initial = review.recommendation
+
+    def scores(self) -> dict[str, int]:
+        return {
+            c.key: self.cleaned_data[f"score_{c.key}"] for c in self.criteria if self.cleaned_data.get(f"score_{c.key}")
+        }
+
+    def score_fields(self):
+        return [(c, self[f"score_{c.key}"]) for c in self.criteria]
+
+
+class ConflictForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (seen only by organizers)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(forms.Form):
+    reviewers_per_application = forms.IntegerField(min_value=1, max_value=10, initial=3)
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("interview", "Invite to interview"),
+        ("accepted", "Accept"),
+        ("waitlisted", "Waitlist"),
+        ("rejected", "Reject"),
+    ]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    note = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id may be posted; the view limits them to the call's applications.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()

@@ -43,8 +43,11 @@ def queue_email(
     application: Application | None = None,
     in_reply_to: str = "",
     reply_to: str = "",
+    draft: bool = False,
 ) -> OutboundMessage:
-    """Render and store one email (once per idempotency key) and send it after the commit."""
+    """Render and store one email (once per idempotency key) and send it after the commit.
+
+    A draft waits in the outbox until an organizer releases it (`release_drafts`)."""
     existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
@@ -68,11 +71,26 @@ def queue_email(
                 message_id=make_msgid(domain=settings.OUTBOUND_MESSAGE_ID_DOMAIN),
                 in_reply_to=header_safe(in_reply_to, 998),
                 reply_to=header_safe(reply_to, 320),
+                state=OutboundMessage.State.DRAFT if draft else OutboundMessage.State.QUEUED,
             )
     except IntegrityError:  # another process queued the same key a moment ago
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
-    enqueue_on_commit(tasks.task_send_outbound, message_id=message.pk)
+    if not draft:
+        enqueue_on_commit(tasks.task_send_outbound, message_id=message.pk)
     return message
+
+
+def release_drafts(ids) -> int:
+    """Reviewed drafts go to the queue (once: the UPDATE only moves rows still in draft)."""
+    ids = list(
+        OutboundMessage.objects.filter(pk__in=ids, state=OutboundMessage.State.DRAFT).values_list("pk", flat=True)
+    )
+    moved = OutboundMessage.objects.filter(pk__in=ids, state=OutboundMessage.State.DRAFT).update(
+        state=OutboundMessage.State.QUEUED
+    )
+    for pk in ids:
+        enqueue_on_commit(tasks.task_send_outbound, message_id=pk)
+    return moved
 
 
 def send_outbound(message_pk: int) -> bool:

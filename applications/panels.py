@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from program.dashboard import NavLink, Panel, register_link, register_panel
 from program.models import Role
 
-from .models import Application, ApplicationEvent, ApplicationState, Call
+from .models import Application, ApplicationEvent, ApplicationState, Call, Review, ReviewAssignment
 
 LIST_LIMIT = 25
 
@@ -72,15 +72,24 @@ register_panel(
         refresh_seconds=30,
     ),
 )
+
+
+def my_reviews_context(request: HttpRequest) -> dict:
+    """A reviewer sees only what is assigned to them: counts and the next ones due."""
+    assigned = ReviewAssignment.objects.filter(reviewer=request.user)
+    submitted = Review.objects.filter(reviewer=request.user, submitted_at__isnull=False).values("application_id")
+    todo = assigned.exclude(application_id__in=submitted)
+    return {
+        "todo": todo.select_related("application__applicant", "application__call").order_by("due_at", "pk")[
+            :LIST_LIMIT
+        ],
+        "todo_count": todo.count(),
+        "done_count": assigned.filter(application_id__in=submitted).count(),
+    }
+
+
 register_panel(
-    Role.REVIEWER,
-    Panel(
-        "in-review",
-        "Applications in review",
-        "applications/panels/application_list.html",
-        lambda r: _application_list([ApplicationState.IN_REVIEW]),
-        10,
-    ),
+    Role.REVIEWER, Panel("my-reviews", "My reviews", "applications/panels/my_reviews.html", my_reviews_context, 10)
 )
 register_panel(
     Role.INTERVIEWER,
@@ -101,3 +110,5 @@ register_panel(
 
 register_link(Role.ORGANIZER, NavLink("Calls", "applications:calls", 10))
 register_link(Role.ORGANIZER, NavLink("Inbound mail", "applications:inbox", 20))
+register_link(Role.ORGANIZER, NavLink("Outbox", "applications:outbox", 30))
+register_link(Role.REVIEWER, NavLink("My reviews", "applications:my-reviews", 10))

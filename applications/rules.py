@@ -4,6 +4,8 @@ import rules
 
 from program.rules import is_organizer, is_reviewer
 
+from .models import ConflictOfInterest, ReviewAssignment
+
 
 @rules.predicate
 def is_own_application(user, application) -> bool:
@@ -11,30 +13,34 @@ def is_own_application(user, application) -> bool:
 
 
 @rules.predicate
-def is_under_review(user, application) -> bool:
-    return application is not None and application.state in ("in_review", "interview")
+def is_assigned_reviewer(user, application) -> bool:
+    """Assigned to review it, and no conflict declared (declaring one also removes the assignment)."""
+    if application is None or not user.is_authenticated:
+        return False
+    return (
+        ReviewAssignment.objects.filter(application=application, reviewer=user).exists()
+        and not ConflictOfInterest.objects.filter(application=application, reviewer=user).exists()
+    )
 
 
-rules.add_perm("applications.view_application", is_organizer | (is_reviewer & is_under_review) | is_own_application)
+rules.add_perm(
+    "applications.view_application", is_organizer | (is_reviewer & is_assigned_reviewer) | is_own_application
+)
+rules.add_perm("applications.review_application", is_reviewer & is_assigned_reviewer)
+rules.add_perm("applications.review", is_reviewer)
 rules.add_perm("applications.withdraw_application", is_own_application)
 rules.add_perm("applications.answer_questionnaire", is_own_application)
 rules.add_perm("applications.view_inbound", is_organizer)
 rules.add_perm("applications.manage_calls", is_organizer)
 rules.add_perm("applications.decide_application", is_organizer)
 
-for _model in (
-    "call",
-    "application",
-    "applicationevent",
-    "inboundmessage",
-    "inboundkey",
-    "document",
-    "outboundmessage",
-    "applicantlink",
-    "questionnaire",
-    "question",
-    "answer",
-):
+# The admin back office is the organizers'.
+ADMIN_MODELS = (
+    "call", "application", "applicationevent", "inboundmessage", "inboundkey", "document", "outboundmessage",
+    "applicantlink", "questionnaire", "question", "answer", "criterion", "reviewassignment", "review",
+    "conflictofinterest", "decision",
+)  # fmt: skip
+for _model in ADMIN_MODELS:
     for _action in ("add", "change", "delete") + (("view",) if _model != "application" else ()):
         rules.add_perm(f"applications.{_action}_{_model}", is_organizer)
 rules.add_perm("applications", is_organizer)

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import views, views_review
 
 app_name = "applications"
 urlpatterns = [
@@ -19,4 +19,12 @@ urlpatterns = [
     path("calls/", views.calls, name="calls"),
     path("calls/new/", views.call_new, name="call-new"),
     path("calls/<slug:slug>/", views.call_applications, name="call"),
+    path("calls/<slug:slug>/queue/", views_review.queue, name="queue"),
+    re_path(r"^calls/(?P<slug>[-\w]+)/queue\.(?P<fmt>csv|xlsx)$", views_review.queue_export, name="queue-export"),
+    path("calls/<slug:slug>/assign/", views_review.assign, name="assign"),
+    path("calls/<slug:slug>/bulk/", views_review.bulk_action, name="bulk"),
+    path("reviews/", views_review.my_reviews, name="my-reviews"),
+    path("<int:pk>/review/", views_review.review, name="review"),
+    path("<int:pk>/review/conflict/", views_review.declare_conflict, name="conflict"),
+    path("outbox/", views_review.outbox_drafts, name="outbox"),
 ]

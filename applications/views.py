@@ -28,6 +28,7 @@ from .models import (
     Question,
 )
 from .questionnaire_templates import apply_template
+from .reviews import apply_rubric
 from .services import TransitionNotAllowed, withdraw_application
 
 PAGE_SIZE = 50
@@ -335,6 +336,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
         call = form.save()
         if form.cleaned_data["with_template"]:
             apply_template(call)
+            apply_rubric(call)
         messages.success(request, f"Call “{call.name}” is open. Mail to {links.call_address(call)} goes to it.")
         return redirect("applications:call", slug=call.slug)
     return render(request, "applications/call_new.html", {"form": form})

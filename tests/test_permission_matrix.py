@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications import intake, links
-from applications.models import Answer, Document
+from applications.models import Answer, Document, ReviewAssignment
 from applications.questionnaire_templates import apply_template
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
@@ -83,6 +83,15 @@ MATRIX = [
     ("applications:calls", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:call-new", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:call", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:queue", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:queue-export", "call_csv", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:assign", "call", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("applications:bulk", "call", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("applications:my-reviews", None, "get", {"anonymous": 302, "reviewer": 200}, 403),
+    ("applications:review", "application_in_review", "get", {"anonymous": 302, "reviewer": 200}, 403),
+    ("applications:review", "application", "get", {"anonymous": 302}, 403),
+    ("applications:conflict", "application_in_review", "post", {"anonymous": 302, "reviewer": 302}, 403),
+    ("applications:outbox", None, "get", {"anonymous": 302, "organizer": 200}, 403),
 ]
 
 IGNORED_PREFIXES = ("account_", "mfa_", "admin:")
@@ -123,6 +132,7 @@ def world(
     in_review = create_application(CallFactory(), other_applicant, source="email")
     for state in ["submitted", "in_review"]:
         transition_application(in_review, to=state, by=organizer)
+    ReviewAssignment.objects.create(application=in_review, reviewer=reviewer)
     grant = propose_grant(applicant, monthly_stipend=3000, start_date=cohort.starts_on, by=organizer)
     apply_template(call)
     pdf = b"%PDF-1.4 not parsed here"
@@ -154,6 +164,7 @@ def world(
         "application_in_review": {"pk": in_review.pk},
         "grant": {"pk": grant.pk},
         "call": {"slug": call.slug},
+        "call_csv": {"slug": call.slug, "fmt": "csv"},
         "document": {"pk": application.pk, "document_pk": document.pk},
         "document_in_review": {"pk": in_review.pk, "document_pk": document_in_review.pk},
         "answer": {"pk": application.pk, "answer_pk": answer.pk},

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from applications.models import ReviewAssignment
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
 from program.models import Role
@@ -17,6 +18,8 @@ def _grow(role: str, n: int, user, cohort) -> None:
         application = create_application(call, user if role == Role.APPLICANT else person, source="email")
         for state in ["submitted", "in_review"] + (["interview"] if role == Role.INTERVIEWER else []):
             transition_application(application, to=state, by=None)
+        if role == Role.REVIEWER:
+            ReviewAssignment.objects.create(application=application, reviewer=user)
         propose_grant(user if role == Role.APPLICANT else person, monthly_stipend=1000, start_date=cohort.starts_on)
         other = CohortFactory()
         if role in (Role.TA, Role.PARTICIPANT):
@@ -28,13 +31,14 @@ def _grow(role: str, n: int, user, cohort) -> None:
 #   session, user, roles (3); + organizer TOTP check (1) for organizers; then per panel:
 #   organizer: calls, counts per call/state, grant summary, recent grants, recent events, cohorts, today's days
 #   coordinator: cohorts with counts, today's days
-#   reviewer / interviewer: list, total
+#   reviewer: assignments to do, their count, submitted count
+#   interviewer: list, total
 #   ta / participant: enrollments, days of the coming week
 #   applicant: my applications, my grants
 EXPECTED_QUERIES = {
     "organizer": 11,
     "coordinator": 5,
-    "reviewer": 5,
+    "reviewer": 6,
     "interviewer": 5,
     "ta": 5,
     "participant": 5,
@@ -72,7 +76,7 @@ def test_navigation_shows_only_the_roles_held(client, db):
 
     response = client.get(reverse("program:dashboard", kwargs={"role": "reviewer"}))
 
-    assert [item["role"] for item in response.context["nav_items"]] == ["reviewer", "applicant"]
+    assert [item["label"] for item in response.context["nav_items"]] == ["Reviewer", "My reviews", "Applicant"]
     assert b'data-role="organizer"' not in response.content
 
 

@@ -173,6 +173,7 @@ class Command(BaseCommand):
     def _program(self, copy: int, organizer: User, coordinator: User) -> None:
         from applications.models import Application, Call, CallKind
         from applications.questionnaire_templates import apply_template
+        from applications.reviews import apply_rubric
         from applications.services import create_application, transition_application
 
         suffix = "" if copy == 0 else f"-{copy + 1}"
@@ -217,6 +218,7 @@ class Command(BaseCommand):
                 },
             )
             apply_template(calls[kind])
+            apply_rubric(calls[kind])
 
         kinds = [CallKind.PARTICIPANT] * 30 + [CallKind.TA] * 12 + [CallKind.GRANT] * 18
         accepted_grant_apps = []
