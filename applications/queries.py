@@ -106,6 +106,6 @@ def export_frame(frame: pd.DataFrame, base_url: str) -> pd.DataFrame:
     out["link"] = base_url.rstrip("/") + "/applications/" + out["pk"].astype(str) + "/"
     out = out[[c for c, _ in EXPORT_COLUMNS]].rename(columns=dict(EXPORT_COLUMNS))
     for column in out.columns:
-        if out[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].map(neutralise)
     return out.round({"Raw mean": 2, "Calibrated": 2, "Spread": 2})
