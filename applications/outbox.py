@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -96,7 +97,7 @@ def release_drafts(ids) -> int:
 def send_outbound(message_pk: int) -> bool:
     """Send one queued message; True if this call sent it. Safe to call twice or concurrently."""
     claimed = OutboundMessage.objects.filter(pk=message_pk, state=OutboundMessage.State.QUEUED).update(
-        state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1
+        state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     if not claimed:
         return False
@@ -127,6 +128,23 @@ def send_outbound(message_pk: int) -> bool:
         state=OutboundMessage.State.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+def requeue_stale(*, older_than_seconds: int | None = None, max_attempts: int = 5) -> int:
+    """A worker that died while sending leaves its message in `sending`. After a while (longer than
+    any SMTP conversation) it goes back to the queue: if the worker died before the server accepted
+    the message, nothing was delivered and it must go out. The one unprotected case is a death in the
+    instant between the server's "250 OK" and our UPDATE to `sent`; after `max_attempts` a message is
+    marked failed for an organizer to look at instead."""
+    older_than_seconds = settings.OUTBOX_STALE_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = OutboundMessage.objects.filter(state=OutboundMessage.State.SENDING, claimed_at__lte=cutoff)
+    stale.filter(attempts__gte=max_attempts).update(
+        state=OutboundMessage.State.FAILED, last_error="gave up: the sending worker stopped repeatedly"
+    )
+    return stale.filter(attempts__lt=max_attempts).update(
+        state=OutboundMessage.State.QUEUED, last_error="requeued: the sending worker stopped before finishing"
+    )
 
 
 def send_queued(limit: int = 200) -> int:

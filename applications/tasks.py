@@ -20,6 +20,7 @@ def task_send_queued_outbound(limit: int = 200) -> int:
     """Sweep: acknowledge what was missed and send what is still queued (the broker was down, or a
     send failed and was put back)."""
     intake.acknowledge_pending(limit=limit)
+    outbox.requeue_stale()
     return outbox.send_queued(limit=limit)
 
 

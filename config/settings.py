@@ -245,6 +245,9 @@ INBOUND_IMAP_URLS = env.list("INBOUND_IMAP_URLS", default=[])
 INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
 OUTBOUND_MESSAGE_ID_DOMAIN = env.str("OUTBOUND_MESSAGE_ID_DOMAIN", default=INBOUND_ADDRESS.rsplit("@", 1)[-1])
 APPLICANT_LINK_MAX_AGE_DAYS = env.int("APPLICANT_LINK_MAX_AGE_DAYS", default=14)
+# A message left in "sending" this long by a worker that died goes back to the queue.
+OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=900)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 
 LOGGING = {
     "version": 1,
