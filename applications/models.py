@@ -448,3 +448,43 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} #{self.application_id}"
+
+
+class Offer(models.Model):
+    """A place offered to an accepted bootcamp applicant, to confirm or decline by a deadline."""
+
+    class Response(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="offer")
+    respond_by = models.DateTimeField()
+    response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Offer to #{self.application_id}: {self.get_response_display()}"
+
+
+class Promotion(models.Model):
+    """A waitlisted application proposed for a freed place; an organizer approves or dismisses it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="promotions")
+    freed_by = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="promotion")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Promote #{self.application_id} ({self.get_status_display()})"

@@ -30,6 +30,7 @@ rules.add_perm("applications.review_application", is_reviewer & is_assigned_revi
 rules.add_perm("applications.review", is_reviewer)
 rules.add_perm("applications.withdraw_application", is_own_application)
 rules.add_perm("applications.answer_questionnaire", is_own_application)
+rules.add_perm("applications.respond_to_offer", is_own_application)
 rules.add_perm("applications.view_inbound", is_organizer)
 rules.add_perm("applications.manage_calls", is_organizer)
 rules.add_perm("applications.decide_application", is_organizer)

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import imap, intake, outbox
+from . import decisions, imap, intake, outbox, reviews
 from .models import Application
 
 log = logging.getLogger(__name__)
@@ -36,3 +36,13 @@ def task_acknowledge_application(application_id: int, in_reply_to: str = "") -> 
 @shared_task(name="applications.tasks.task_poll_imap")
 def task_poll_imap() -> int:
     return imap.poll_all()
+
+
+@shared_task(name="applications.tasks.task_expire_offers")
+def task_expire_offers() -> int:
+    return decisions.expire_offers()
+
+
+@shared_task(name="applications.tasks.task_remind_overdue_reviews")
+def task_remind_overdue_reviews() -> int:
+    return reviews.remind_overdue()

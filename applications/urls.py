@@ -27,4 +27,6 @@ urlpatterns = [
     path("<int:pk>/review/", views_review.review, name="review"),
     path("<int:pk>/review/conflict/", views_review.declare_conflict, name="conflict"),
     path("outbox/", views_review.outbox_drafts, name="outbox"),
+    path("<int:pk>/offer/", views_review.respond_offer, name="offer"),
+    path("promotions/<int:pk>/", views_review.decide_promotion, name="promotion"),
 ]

@@ -25,6 +25,7 @@ from .models import (
     Document,
     InboundMessage,
     InboundOutcome,
+    Offer,
     Question,
 )
 from .questionnaire_templates import apply_template
@@ -98,6 +99,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_withdraw": application.state in ApplicationState.open_states
             and request.user.has_perm("applications.withdraw_application", application),
             "withdraw_form": WithdrawForm(),
+            "offer": Offer.objects.filter(application=application).first(),
         },
     )
 

@@ -21,7 +21,9 @@ from .models import (
     Application,
     ApplicationState,
     Call,
+    Offer,
     OutboundMessage,
+    Promotion,
     Review,
     ReviewAssignment,
 )
@@ -252,3 +254,32 @@ def outbox_drafts(request: HttpRequest) -> HttpResponse:
     return render(
         request, "applications/outbox.html", {"page": page, "state": state, "states": OutboundMessage.State.choices}
     )
+
+
+@require_POST
+@login_required
+def respond_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_application_for_user(request, pk, "applications.respond_to_offer")
+    offer = get_object_or_404(Offer, application=application)
+    try:
+        decisions.respond_to_offer(offer, confirm=request.POST.get("response") == "confirm", by=request.user)
+    except decisions.OfferClosed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you: your answer is recorded.")
+    return redirect("applications:detail", pk=application.pk)
+
+
+@require_POST
+@login_required
+def decide_promotion(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "applications.decide_application")
+    promotion = get_object_or_404(Promotion.objects.select_related("application__call"), pk=pk)
+    decisions.approve_promotion(promotion, by=request.user, approve=request.POST.get("approve") == "1")
+    messages.success(
+        request,
+        "Promotion approved: the acceptance email waits in the outbox."
+        if request.POST.get("approve") == "1"
+        else "Promotion dismissed.",
+    )
+    return redirect("applications:queue", slug=promotion.application.call.slug)

@@ -227,6 +227,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "program.tasks.task_record_heartbeat", "schedule": 60.0},
     "send-queued-outbound": {"task": "applications.tasks.task_send_queued_outbound", "schedule": 120.0},
+    "expire-offers": {"task": "applications.tasks.task_expire_offers", "schedule": 3600.0},
+    "remind-overdue-reviews": {"task": "applications.tasks.task_remind_overdue_reviews", "schedule": 3600.0},
     "poll-imap": {
         "task": "applications.tasks.task_poll_imap",
         "schedule": env.float("INBOUND_IMAP_POLL_SECONDS", default=60.0),
@@ -247,6 +249,8 @@ OUTBOUND_MESSAGE_ID_DOMAIN = env.str("OUTBOUND_MESSAGE_ID_DOMAIN", default=INBOU
 APPLICANT_LINK_MAX_AGE_DAYS = env.int("APPLICANT_LINK_MAX_AGE_DAYS", default=14)
 # A message left in "sending" this long by a worker that died goes back to the queue.
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=900)
+# Days an accepted bootcamp applicant has to confirm their place.
+OFFER_RESPONSE_DAYS = env.int("OFFER_RESPONSE_DAYS", default=7)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 
 LOGGING = {

@@ -92,6 +92,8 @@ MATRIX = [
     ("applications:review", "application", "get", {"anonymous": 302}, 403),
     ("applications:conflict", "application_in_review", "post", {"anonymous": 302, "reviewer": 302}, 403),
     ("applications:outbox", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:offer", "application", "post", {"anonymous": 302, "applicant": 404}, 403),
+    ("applications:promotion", "missing_promotion", "post", {"anonymous": 302, "organizer": 404}, 403),
 ]
 
 IGNORED_PREFIXES = ("account_", "mfa_", "admin:")
@@ -171,6 +173,7 @@ def world(
         "link": {"token": links.create_link(application)},
         "bad_link": {"token": "not-a-token"},
         "inbound": {"pk": inbound.pk},
+        "missing_promotion": {"pk": 999999},
     }
     return people, objects
 
