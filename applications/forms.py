@@ -110,3 +110,20 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id may be posted; the view limits them to the call's applications.
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+
+
+class SlotsForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label="First slot starts", widget=forms.TimeInput(attrs={"type": "time"}))
+    count = forms.IntegerField(label="Number of slots", min_value=1, max_value=16, initial=4)
+    minutes = forms.IntegerField(min_value=15, max_value=180, initial=45)
+    gap = forms.IntegerField(label="Minutes between slots", min_value=0, max_value=120, initial=15)
+
+
+class ScorecardForm(forms.Form):
+    no_show = forms.BooleanField(label="The applicant did not come", required=False)
+    score = forms.TypedChoiceField(
+        choices=[(str(i), str(i)) for i in range(1, 6)], coerce=int, required=False, widget=forms.RadioSelect
+    )
+    recommendation = forms.ChoiceField(choices=[("", "—")] + list(Recommendation.choices), required=False)
+    notes = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))

@@ -45,6 +45,7 @@ def queue_email(
     in_reply_to: str = "",
     reply_to: str = "",
     draft: bool = False,
+    calendar: str = "",
 ) -> OutboundMessage:
     """Render and store one email (once per idempotency key) and send it after the commit.
 
@@ -73,6 +74,7 @@ def queue_email(
                 in_reply_to=header_safe(in_reply_to, 998),
                 reply_to=header_safe(reply_to, 320),
                 state=OutboundMessage.State.DRAFT if draft else OutboundMessage.State.QUEUED,
+                calendar=calendar,
             )
     except IntegrityError:  # another process queued the same key a moment ago
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
@@ -116,6 +118,9 @@ def send_outbound(message_pk: int) -> bool:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    if message.calendar:
+        method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
+        email.attach("invite.ics", message.calendar, f"text/calendar; method={method}; charset=utf-8")
     try:
         email.send(fail_silently=False)
     except Exception as exc:  # SMTP and socket errors: record and put back in the queue

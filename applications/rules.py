@@ -2,9 +2,9 @@
 
 import rules
 
-from program.rules import is_organizer, is_reviewer
+from program.rules import is_interviewer, is_organizer, is_reviewer
 
-from .models import ConflictOfInterest, ReviewAssignment
+from .models import ConflictOfInterest, Interview, ReviewAssignment
 
 
 @rules.predicate
@@ -23,9 +23,20 @@ def is_assigned_reviewer(user, application) -> bool:
     )
 
 
+@rules.predicate
+def is_its_interviewer(user, application) -> bool:
+    return (
+        application is not None
+        and user.is_authenticated
+        and Interview.objects.filter(application=application, interviewer=user).exists()
+    )
+
+
 rules.add_perm(
-    "applications.view_application", is_organizer | (is_reviewer & is_assigned_reviewer) | is_own_application
+    "applications.view_application",
+    is_organizer | (is_reviewer & is_assigned_reviewer) | (is_interviewer & is_its_interviewer) | is_own_application,
 )
+rules.add_perm("applications.interview", is_interviewer)
 rules.add_perm("applications.review_application", is_reviewer & is_assigned_reviewer)
 rules.add_perm("applications.review", is_reviewer)
 rules.add_perm("applications.withdraw_application", is_own_application)
@@ -39,7 +50,7 @@ rules.add_perm("applications.decide_application", is_organizer)
 ADMIN_MODELS = (
     "call", "application", "applicationevent", "inboundmessage", "inboundkey", "document", "outboundmessage",
     "applicantlink", "questionnaire", "question", "answer", "criterion", "reviewassignment", "review",
-    "conflictofinterest", "decision",
+    "conflictofinterest", "decision", "offer", "promotion", "interviewslot", "interviewavailability", "interview",
 )  # fmt: skip
 for _model in ADMIN_MODELS:
     for _action in ("add", "change", "delete") + (("view",) if _model != "application" else ()):

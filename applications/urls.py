@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_review
+from . import views, views_interview, views_review
 
 app_name = "applications"
 urlpatterns = [
@@ -29,4 +29,8 @@ urlpatterns = [
     path("outbox/", views_review.outbox_drafts, name="outbox"),
     path("<int:pk>/offer/", views_review.respond_offer, name="offer"),
     path("promotions/<int:pk>/", views_review.decide_promotion, name="promotion"),
+    path("<int:pk>/interview/", views_interview.booking, name="interview"),
+    path("interviews/", views_interview.my_interviews, name="my-interviews"),
+    path("interviews/<int:pk>/", views_interview.scorecard, name="scorecard"),
+    path("calls/<slug:slug>/match-interviews/", views_interview.match, name="match-interviews"),
 ]

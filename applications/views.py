@@ -100,6 +100,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             and request.user.has_perm("applications.withdraw_application", application),
             "withdraw_form": WithdrawForm(),
             "offer": Offer.objects.filter(application=application).first(),
+            "interviews": list(application.interviews.select_related("slot", "interviewer")) if is_staff_view else [],
         },
     )
 

@@ -251,6 +251,7 @@ APPLICANT_LINK_MAX_AGE_DAYS = env.int("APPLICANT_LINK_MAX_AGE_DAYS", default=14)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=900)
 # Days an accepted bootcamp applicant has to confirm their place.
 OFFER_RESPONSE_DAYS = env.int("OFFER_RESPONSE_DAYS", default=7)
+INTERVIEWS_PER_DAY_CAP = env.int("INTERVIEWS_PER_DAY_CAP", default=6)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 
 LOGGING = {

@@ -5,12 +5,15 @@ Adding a URL without adding it here fails `test_every_url_is_in_the_matrix`. all
 is checked here because who may enter the back office is ours to decide.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from applications import intake, links
-from applications.models import Answer, Document, ReviewAssignment
+from applications.models import Answer, Document, Interview, InterviewSlot, ReviewAssignment
 from applications.questionnaire_templates import apply_template
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
@@ -94,6 +97,17 @@ MATRIX = [
     ("applications:outbox", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:offer", "application", "post", {"anonymous": 302, "applicant": 404}, 403),
     ("applications:promotion", "missing_promotion", "post", {"anonymous": 302, "organizer": 404}, 403),
+    ("applications:interview", "application", "get", {"anonymous": 302, "applicant": 200}, 403),
+    ("applications:my-interviews", None, "get", {"anonymous": 302, "interviewer": 200}, 403),
+    ("applications:scorecard", "interview", "get", {"anonymous": 302, "organizer": 200, "interviewer": 200}, 403),
+    ("applications:match-interviews", "call", "post", {"anonymous": 302, "organizer": 302}, 403),
+    (
+        "applications:detail",
+        "application_interviewed",
+        "get",
+        {"anonymous": 302, "organizer": 200, "interviewer": 200, "other_applicant": 200},
+        403,
+    ),
 ]
 
 IGNORED_PREFIXES = ("account_", "mfa_", "admin:")
@@ -135,6 +149,11 @@ def world(
     for state in ["submitted", "in_review"]:
         transition_application(in_review, to=state, by=organizer)
     ReviewAssignment.objects.create(application=in_review, reviewer=reviewer)
+    interviewed = create_application(CallFactory(), other_applicant, source="web")
+    for state in ["submitted", "in_review", "interview"]:
+        transition_application(interviewed, to=state, by=organizer)
+    slot = InterviewSlot.objects.create(interviewer=interviewer, starts_at=timezone.now() + timedelta(days=2))
+    interview = Interview.objects.create(application=interviewed, slot=slot, interviewer=interviewer)
     grant = propose_grant(applicant, monthly_stipend=3000, start_date=cohort.starts_on, by=organizer)
     apply_template(call)
     pdf = b"%PDF-1.4 not parsed here"
@@ -174,6 +193,8 @@ def world(
         "bad_link": {"token": "not-a-token"},
         "inbound": {"pk": inbound.pk},
         "missing_promotion": {"pk": 999999},
+        "interview": {"pk": interview.pk},
+        "application_interviewed": {"pk": interviewed.pk},
     }
     return people, objects
 
