@@ -33,4 +33,6 @@ urlpatterns = [
     path("interviews/", views_interview.my_interviews, name="my-interviews"),
     path("interviews/<int:pk>/", views_interview.scorecard, name="scorecard"),
     path("calls/<slug:slug>/match-interviews/", views_interview.match, name="match-interviews"),
+    path("calls/<slug:slug>/analytics/", views_review.analytics, name="analytics"),
+    path("calls/<slug:slug>/analytics.csv", views_review.analytics_csv, name="analytics-csv"),
 ]

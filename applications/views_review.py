@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from program.models import Role, User
 
 from . import decisions, outbox, queries, reviews
+from .analytics import bars, call_analytics
 from .forms import AssignForm, BulkActionForm, ConflictForm, ReviewForm
 from .models import (
     Application,
@@ -283,3 +284,47 @@ def decide_promotion(request: HttpRequest, pk: int) -> HttpResponse:
         else "Promotion dismissed.",
     )
     return redirect("applications:queue", slug=promotion.application.call.slug)
+
+
+@require_GET
+@login_required
+def analytics(request: HttpRequest, slug: str) -> HttpResponse:
+    _require(request, "applications.manage_calls")
+    call = get_object_or_404(Call, slug=slug)
+    data = call_analytics(call)
+    reviewer_bars = [
+        {
+            "reviewer": r["reviewer"],
+            "mean": r["mean"],
+            "share": round(100 * (float(r["mean"]) - 1) / 4, 1),
+            "reviews": r["reviews"],
+            "histogram": {
+                int(h["bucket"]): int(h["count"])
+                for _, h in data.histogram[data.histogram["reviewer"] == r["reviewer"]].iterrows()
+            },
+        }
+        for _, r in data.reviewers.iterrows()
+    ]
+    return render(
+        request,
+        "applications/analytics.html",
+        {
+            "call": call,
+            "funnel": bars(data.funnel, "stage"),
+            "background": bars(data.background, "background"),
+            "sources": bars(data.sources, "source"),
+            "heard_from": bars(data.heard_from, "heard_from"),
+            "reviewer_bars": reviewer_bars,
+            "buckets": [1, 2, 3, 4, 5],
+        },
+    )
+
+
+@require_GET
+@login_required
+def analytics_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    _require(request, "applications.manage_calls")
+    call = get_object_or_404(Call, slug=slug)
+    response = HttpResponse(call_analytics(call).to_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{call.slug}-analytics.csv"'
+    return response

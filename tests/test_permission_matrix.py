@@ -101,6 +101,8 @@ MATRIX = [
     ("applications:my-interviews", None, "get", {"anonymous": 302, "interviewer": 200}, 403),
     ("applications:scorecard", "interview", "get", {"anonymous": 302, "organizer": 200, "interviewer": 200}, 403),
     ("applications:match-interviews", "call", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("applications:analytics", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:analytics-csv", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
     (
         "applications:detail",
         "application_interviewed",
