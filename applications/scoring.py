@@ -28,7 +28,7 @@ def calibrated_scores(rows: Iterable[dict], *, disagreement_threshold: float = 1
     frame["total"] = frame["total"].astype(float)
     by_reviewer = frame.groupby("reviewer")["total"]
     mean = by_reviewer.transform("mean")
-    std = by_reviewer.transform(lambda s: s.std(ddof=0))
+    std = by_reviewer.transform("std", ddof=0)
     count = by_reviewer.transform("count")
     informative = (count >= 2) & (std > 0)
     frame["z"] = ((frame["total"] - mean) / std.where(informative, 1.0)).where(informative, 0.0)

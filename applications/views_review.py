@@ -141,7 +141,8 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     filters = _queue_filters(request)
     frame = queries.review_queue(call, filters)
-    page = Paginator(frame.to_dict("records"), QUEUE_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(range(len(frame)), QUEUE_PAGE).get_page(request.GET.get("page"))
+    rows = queries.display_rows(frame.iloc[page.start_index() - 1 : page.end_index()]) if len(frame) else []
     reviewers = list(
         User.objects.filter(role_assignments__role=Role.REVIEWER)
         .order_by("full_name", "email")
@@ -153,6 +154,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "call": call,
             "page": page,
+            "rows": rows,
             "filters": filters,
             "reviewers": reviewers,
             "states": ApplicationState.choices,
