@@ -24,6 +24,7 @@ from .models import (
     InterviewAvailability,
     InterviewSlot,
 )
+from .services import transition_application
 
 
 class InterviewError(Exception):
@@ -211,3 +212,16 @@ def auto_match(call: Call, *, by: User) -> tuple[list[Interview], dict]:
         except InterviewError:
             continue  # taken since the instance was built; the next run will place them
     return booked, schedule["meta"]
+
+
+def invite(application: Application, *, by: User) -> None:
+    """Move an application to the interview stage and email the applicant their booking link."""
+    with transaction.atomic():
+        transition_application(application, to=ApplicationState.INTERVIEW, by=by, note="invited to interview")
+        outbox.queue_email(
+            "interview-invitation",
+            to=application.applicant.email,
+            context={"application": application, "name": application.applicant.display_name},
+            idempotency_key=f"interview-invite:{application.pk}",
+            application=application,
+        )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils import timezone
 
 from program.dashboard import NavLink, Panel, register_link, register_panel
 from program.models import Role
 
-from .models import Application, ApplicationEvent, ApplicationState, Call, Review, ReviewAssignment
+from .models import Application, ApplicationEvent, ApplicationState, Call, Interview, Review, ReviewAssignment
 
 LIST_LIMIT = 25
 
@@ -33,14 +34,6 @@ def recent_activity_context(request: HttpRequest) -> dict:
         "-at", "-pk"
     )[:10]
     return {"events": events}
-
-
-def _application_list(states) -> dict:
-    base = Application.objects.filter(state__in=states)
-    return {
-        "applications": base.select_related("applicant", "call").order_by("state_changed_at")[:LIST_LIMIT],
-        "total": base.count(),
-    }
 
 
 def my_applications_context(request: HttpRequest) -> dict:
@@ -91,15 +84,22 @@ def my_reviews_context(request: HttpRequest) -> dict:
 register_panel(
     Role.REVIEWER, Panel("my-reviews", "My reviews", "applications/panels/my_reviews.html", my_reviews_context, 10)
 )
+
+
+def my_interviews_context(request: HttpRequest) -> dict:
+    """An interviewer sees only their own interviews."""
+    mine = Interview.objects.filter(interviewer=request.user, state=Interview.State.SCHEDULED)
+    return {
+        "interviews": mine.select_related("slot", "application__applicant", "application__call").order_by(
+            "slot__starts_at"
+        )[:LIST_LIMIT],
+        "to_score": mine.filter(slot__starts_at__lt=timezone.now()).count(),
+    }
+
+
 register_panel(
     Role.INTERVIEWER,
-    Panel(
-        "interview",
-        "Applications at the interview stage",
-        "applications/panels/application_list.html",
-        lambda r: _application_list([ApplicationState.INTERVIEW]),
-        10,
-    ),
+    Panel("my-interviews", "My interviews", "applications/panels/my_interviews.html", my_interviews_context, 10),
 )
 register_panel(
     Role.APPLICANT,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from program.models import Role, User
 
-from . import decisions, outbox, queries, reviews
+from . import decisions, interviews, outbox, queries, reviews
 from .analytics import bars, call_analytics
 from .forms import AssignForm, BulkActionForm, ConflictForm, ReviewForm
 from .models import (
@@ -28,7 +28,7 @@ from .models import (
     Review,
     ReviewAssignment,
 )
-from .services import TransitionNotAllowed, transition_application
+from .services import TransitionNotAllowed
 from .views import _get_application_for_user, _require
 
 QUEUE_PAGE = 250
@@ -217,9 +217,7 @@ def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         try:
             if action == "interview":
-                transition_application(
-                    application, to=ApplicationState.INTERVIEW, by=request.user, note="invited to interview"
-                )
+                interviews.invite(application, by=request.user)
             else:
                 decisions.decide_application(
                     application, decision=action, by=request.user, note=form.cleaned_data["note"]

@@ -121,3 +121,19 @@ def test_applicant_books_from_the_page_and_interviewer_fills_the_scorecard(clien
     assert detail.status_code == 200 and refused.status_code == 403
     assert (interview.state, interview.score, interview.notes) == ("completed", 4, "Clear thinker")
     assert b"Clear thinker" in staff_view.content
+
+
+def test_inviting_from_the_queue_emails_the_booking_link(client, organizer, django_capture_on_commit_callbacks):
+    call = CallFactory(kind="grant", slug="grants-inv")
+    app = ApplicationFactory(call=call)
+    for state in ["submitted", "in_review"]:
+        transition_application(app, to=state, by=None)
+    client.force_login(organizer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("applications:bulk", kwargs={"slug": call.slug}), {"action": "interview", "ids": [app.pk]})
+
+    app.refresh_from_db()
+    assert app.state == "interview"
+    assert [m.subject for m in mail.outbox] == [f"Interview invitation: {call.name}"]
+    assert f"/applications/{app.pk}/interview/" in mail.outbox[0].body

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from applications.models import ReviewAssignment
+from applications.models import Interview, InterviewSlot, ReviewAssignment
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
 from program.models import Role
@@ -13,6 +16,7 @@ from tests.factories import CallFactory, CohortFactory, UserFactory
 def _grow(role: str, n: int, user, cohort) -> None:
     """Add n items of what the role's dashboard lists (applications, grants, cohorts, enrollments)."""
     call = CallFactory(cohort=cohort)
+    ids = []
     for _ in range(n):
         person = UserFactory()
         application = create_application(call, user if role == Role.APPLICANT else person, source="email")
@@ -20,6 +24,11 @@ def _grow(role: str, n: int, user, cohort) -> None:
             transition_application(application, to=state, by=None)
         if role == Role.REVIEWER:
             ReviewAssignment.objects.create(application=application, reviewer=user)
+        if role == Role.INTERVIEWER:
+            slot = InterviewSlot.objects.create(
+                interviewer=user, starts_at=timezone.now() + timedelta(days=1, hours=len(ids))
+            )
+            ids.append(Interview.objects.create(application=application, slot=slot, interviewer=user).pk)
         propose_grant(user if role == Role.APPLICANT else person, monthly_stipend=1000, start_date=cohort.starts_on)
         other = CohortFactory()
         if role in (Role.TA, Role.PARTICIPANT):
@@ -32,7 +41,7 @@ def _grow(role: str, n: int, user, cohort) -> None:
 #   organizer: calls, counts per call/state, grant summary, recent grants, recent events, cohorts, today's days
 #   coordinator: cohorts with counts, today's days
 #   reviewer: assignments to do, their count, submitted count
-#   interviewer: list, total
+#   interviewer: upcoming interviews, count of those to score
 #   ta / participant: enrollments, days of the coming week
 #   applicant: my applications, my grants
 EXPECTED_QUERIES = {
