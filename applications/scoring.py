@@ -20,9 +20,12 @@ import pandas as pd
 COLUMNS = ["n_reviews", "raw_mean", "calibrated_z", "calibrated", "spread", "disagreement"]
 
 
-def calibrated_scores(rows: Iterable[dict], *, disagreement_threshold: float = 1.5) -> pd.DataFrame:
-    """`rows`: dicts with application, reviewer, total. Returns one row per application (index)."""
-    frame = pd.DataFrame(list(rows), columns=["application", "reviewer", "total"])
+def calibrated_scores(rows: Iterable[dict] | pd.DataFrame, *, disagreement_threshold: float = 1.5) -> pd.DataFrame:
+    """`rows`: dicts (or a DataFrame) with application, reviewer, total. One row per application (index)."""
+    if isinstance(rows, pd.DataFrame):
+        frame = rows[["application", "reviewer", "total"]].copy()
+    else:
+        frame = pd.DataFrame(list(rows), columns=["application", "reviewer", "total"])
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS, index=pd.Index([], name="application"))
     frame["total"] = frame["total"].astype(float)
