@@ -8,4 +8,5 @@ urlpatterns = [
     path("dashboard/<str:role>/", views.dashboard, name="dashboard"),
     path("dashboard/<str:role>/panels/<slug:key>/", views.dashboard_panel, name="dashboard-panel"),
     path("cohorts/<slug:slug>/", views.cohort_detail, name="cohort"),
+    path("profile/", views.profile, name="profile"),
 ]

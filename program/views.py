@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -10,9 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .dashboard import panel_for, panels_for
+from .forms import ProfileForm
 from .health import check_broker, check_database
 from .models import Cohort, Enrollment, ProgramDay, Role, WorkerHeartbeat
 
@@ -88,6 +90,18 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_edit": request.user.has_perm("program.change_cohort", cohort),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """A person's own name and time zone."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("program:profile")
+    return render(request, "program/profile.html", {"form": form})
 
 
 @require_GET

@@ -40,6 +40,7 @@ STAFF_ONLY = {"organizer": 200, "coordinator": 200}
 MATRIX = [
     ("healthz", None, "get", {}, 200),
     ("program:home", None, "get", {"anonymous": 302, "nobody": 200}, 302),
+    ("program:profile", None, "get", {"anonymous": 302}, 200),
     ("program:dashboard", "role:organizer", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("program:dashboard", "role:coordinator", "get", {"anonymous": 302, "coordinator": 200}, 403),
     ("program:dashboard", "role:reviewer", "get", {"anonymous": 302, "reviewer": 200}, 403),

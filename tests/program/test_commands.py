@@ -24,3 +24,16 @@ def test_grant_role_command_refuses_unknown_role_with_the_valid_ones(organizer):
 def test_grant_role_command_refuses_unknown_person():
     with pytest.raises(CommandError, match="No person with email 'ghost@example.org'"):
         call_command("grant_role", "ghost@example.org", "reviewer")
+
+
+def test_profile_sets_name_and_time_zone_and_refuses_unknown_zones(client, applicant):
+    from django.urls import reverse
+
+    client.force_login(applicant)
+
+    bad = client.post(reverse("program:profile"), {"full_name": "Bob A.", "timezone": "Mars/Olympus"})
+    good = client.post(reverse("program:profile"), {"full_name": "Bob A.", "timezone": "Asia/Tokyo"})
+
+    applicant.refresh_from_db()
+    assert bad.status_code == 200 and good.status_code == 302
+    assert (applicant.full_name, applicant.timezone) == ("Bob A.", "Asia/Tokyo")
