@@ -229,6 +229,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-queued-outbound": {"task": "applications.tasks.task_send_queued_outbound", "schedule": 120.0},
     "expire-offers": {"task": "applications.tasks.task_expire_offers", "schedule": 3600.0},
     "remind-overdue-reviews": {"task": "applications.tasks.task_remind_overdue_reviews", "schedule": 3600.0},
+    "mark-installments-due": {"task": "grants.tasks.task_mark_due", "schedule": 3600.0},
     "poll-imap": {
         "task": "applications.tasks.task_poll_imap",
         "schedule": env.float("INBOUND_IMAP_POLL_SECONDS", default=60.0),
@@ -252,6 +253,8 @@ OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=900)
 # Days an accepted bootcamp applicant has to confirm their place.
 OFFER_RESPONSE_DAYS = env.int("OFFER_RESPONSE_DAYS", default=7)
 INTERVIEWS_PER_DAY_CAP = env.int("INTERVIEWS_PER_DAY_CAP", default=6)
+# Grants whose total stipend is above this need a second, different approver.
+GRANT_SECOND_APPROVAL_ABOVE = env.float("GRANT_SECOND_APPROVAL_ABOVE", default=10000)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 
 LOGGING = {

@@ -81,3 +81,95 @@ class GrantEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '∅'} → {self.to_state}"
+
+
+class GrantApproval(models.Model):
+    """One organizer's sign-off on a grant. Large grants need two different approvers."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grant", "approver"], name="approve_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.approver} approved grant #{self.grant_id}"
+
+
+class InstallmentState(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    DUE = "due", "Due"
+    HELD = "held", "On hold"
+    PAID = "paid", "Paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Installment(models.Model):
+    """One monthly stipend payment of a grant. Paid at most once: see grants.payments."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    state = models.CharField(max_length=10, choices=InstallmentState.choices, default=InstallmentState.SCHEDULED)
+    state_note = models.CharField(max_length=300, blank=True)
+    # Raised when a payment comes back from the bank, so the installment can be paid again, once.
+    attempt = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_on", "grant_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["grant", "number"], name="installment_number_unique")]
+        indexes = [models.Index(fields=["state", "due_on"])]
+        permissions = [("make_payments", "Can build payment batches and record stipend payments")]
+
+    def __str__(self) -> str:
+        return f"Grant #{self.grant_id} installment {self.number} ({self.get_state_display()})"
+
+
+class PaymentBatch(models.Model):
+    """Due installments gathered for one bank transfer run."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    installments = models.ManyToManyField(Installment, related_name="batches")
+    note = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Payment batch #{self.pk}"
+
+
+class Payment(models.Model):
+    """The ledger: an append-only row per money movement. One `paid` row per installment, ever."""
+
+    class Kind(models.TextChoices):
+        PAID = "paid", "Paid"
+        RETURNED = "returned", "Returned"
+        FAILED = "failed", "Failed"
+
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="payments")
+    attempt = models.PositiveSmallIntegerField(default=0)
+    batch = models.ForeignKey(PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAID)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="Negative for money returned.")
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=200, blank=True, help_text="The bank's reference.")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            # The last line of defence: whatever happens above, the database refuses a second payment.
+            models.UniqueConstraint(
+                fields=["installment", "attempt"],
+                condition=models.Q(kind="paid"),
+                name="one_payment_per_installment_attempt",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} for installment #{self.installment_id}"

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from program.models import Role, User
 from program.services import grant_role
 
-from .models import Grant, GrantEvent
+from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState
 from .models import GrantState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -74,4 +76,81 @@ def transition_grant(grant: Grant, *, to: str, by: User | None, note: str = "") 
             grant=locked, actor=by, from_state=previous, to_state=to, note=note, at=locked.state_changed_at
         )
     grant.state, grant.state_changed_at = locked.state, locked.state_changed_at
+    return grant
+
+
+class ApprovalError(Exception):
+    pass
+
+
+def approvers_needed(grant: Grant) -> int:
+    """Above GRANT_SECOND_APPROVAL_ABOVE (total stipend) a second, different organizer must sign off."""
+    return 2 if grant.total_amount > settings.GRANT_SECOND_APPROVAL_ABOVE else 1
+
+
+def approve_grant(grant: Grant, *, by: User, note: str = "") -> Grant:
+    """Record `by`'s sign-off. When enough different organizers have signed, the grant is approved
+    and its installments are scheduled. The row is locked so two approvals at once count correctly."""
+    with transaction.atomic():
+        locked = Grant.objects.select_for_update().get(pk=grant.pk)
+        if locked.state != S.PROPOSED:
+            raise ApprovalError(
+                f"This grant is {S(locked.state).label.lower()}; only a proposed grant can be approved."
+            )
+        if locked.approvals.filter(approver=by).exists():
+            raise ApprovalError("You have already approved this grant; a second approval must come from someone else.")
+        GrantApproval.objects.create(grant=locked, approver=by, note=note)
+        count, needed = locked.approvals.count(), approvers_needed(locked)
+        if count >= needed:
+            transition_grant(locked, to=S.APPROVED, by=by, note=note or f"approved ({count} of {needed} sign-offs)")
+            generate_installments(locked)
+        else:
+            GrantEvent.objects.create(
+                grant=locked,
+                actor=by,
+                from_state=locked.state,
+                to_state=locked.state,
+                note=f"signed off ({count} of {needed}); waiting for a second approver. {note}".strip(),
+            )
+    grant.refresh_from_db()
+    return grant
+
+
+def decline_grant(grant: Grant, *, by: User, note: str) -> Grant:
+    return transition_grant(grant, to=S.DECLINED, by=by, note=note)
+
+
+def installment_dates(start: date, months: int) -> list[date]:
+    """Installment n (1-based) is due on the start date plus n−1 months. A start late in the month
+    stays on that day, or the month's last day when it is shorter (31 Jan → 28 Feb → 31 Mar)."""
+    return [start + relativedelta(months=n) for n in range(months)]
+
+
+def generate_installments(grant: Grant) -> list[Installment]:
+    """One installment per month, unique per (grant, number): running it again creates nothing."""
+    Installment.objects.bulk_create(
+        [
+            Installment(grant=grant, number=n, due_on=due, amount=grant.monthly_stipend, currency=grant.currency)
+            for n, due in enumerate(installment_dates(grant.start_date, grant.months), start=1)
+        ],
+        ignore_conflicts=True,
+    )
+    return list(grant.installments.order_by("number"))
+
+
+def mark_due(today: date | None = None) -> int:
+    """Daily: scheduled installments of live grants whose date has come become due (one UPDATE)."""
+    today = today or timezone.localdate()
+    return Installment.objects.filter(
+        state=InstallmentState.SCHEDULED, due_on__lte=today, grant__state__in=[S.APPROVED, S.ACTIVE]
+    ).update(state=InstallmentState.DUE)
+
+
+def cancel_grant(grant: Grant, *, by: User, reason: str) -> Grant:
+    """Cancel the grant and every installment not yet paid, with the reason."""
+    with transaction.atomic():
+        transition_grant(grant, to=S.CANCELLED, by=by, note=reason)
+        Installment.objects.filter(
+            grant=grant, state__in=[InstallmentState.SCHEDULED, InstallmentState.DUE, InstallmentState.HELD]
+        ).update(state=InstallmentState.CANCELLED, state_note=f"grant cancelled: {reason}"[:300])
     return grant

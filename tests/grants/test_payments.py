@@ -1,0 +1,202 @@
+"""Approval with sign-off, installments, and payments that happen exactly once."""
+
+import io
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+
+from grants import payments
+from grants.models import Grant, Installment, Payment
+from grants.services import (
+    ApprovalError,
+    approve_grant,
+    cancel_grant,
+    generate_installments,
+    installment_dates,
+    mark_due,
+    propose_grant,
+)
+from program.models import Role
+from tests.conftest import make_person
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def payer(db):
+    user = make_person("paula.payments@example.org", Role.ORGANIZER, full_name="Paula Payments")
+    user.user_permissions.add(Permission.objects.get(codename="make_payments"))
+    return user
+
+
+@pytest.fixture
+def second_organizer(db):
+    return make_person("otto.organizer@example.org", Role.ORGANIZER)
+
+
+def _grant(monthly="3000", months=3, start=date(2026, 1, 31)):
+    return propose_grant(
+        UserFactory(), monthly_stipend=Decimal(monthly), start_date=start, months=months, currency="EUR"
+    )
+
+
+def test_installment_dates_keep_the_day_or_the_months_last_day():
+    assert installment_dates(date(2026, 1, 31), 4) == [
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
+    assert installment_dates(date(2026, 1, 15), 3) == [date(2026, 1, 15), date(2026, 2, 15), date(2026, 3, 15)]
+
+
+def test_small_grant_needs_one_approver_and_gets_its_installments(organizer, settings):
+    settings.GRANT_SECOND_APPROVAL_ABOVE = 10000
+    grant = _grant("3000", 3)
+
+    approve_grant(grant, by=organizer, note="solid plan")
+    generate_installments(grant)  # again: nothing new
+
+    assert grant.state == "approved"
+    assert list(grant.installments.values_list("number", "due_on", "amount", "state")) == [
+        (1, date(2026, 1, 31), Decimal("3000.00"), "scheduled"),
+        (2, date(2026, 2, 28), Decimal("3000.00"), "scheduled"),
+        (3, date(2026, 3, 31), Decimal("3000.00"), "scheduled"),
+    ]
+
+
+def test_large_grant_waits_for_a_second_different_approver(organizer, second_organizer, settings):
+    settings.GRANT_SECOND_APPROVAL_ABOVE = 10000
+    grant = _grant("4000", 3)
+
+    approve_grant(grant, by=organizer)
+    with pytest.raises(ApprovalError, match="someone else"):
+        approve_grant(grant, by=organizer)
+    waiting = Grant.objects.get(pk=grant.pk).state
+    approve_grant(grant, by=second_organizer)
+
+    assert (waiting, grant.state) == ("proposed", "approved")
+    assert [e.note.split(";")[0] for e in grant.events.all()][1:] == [
+        "signed off (1 of 2)",
+        "approved (2 of 2 sign-offs)",
+    ]
+    assert grant.installments.count() == 3
+
+
+def test_mark_due_and_the_two_person_rule(organizer, payer):
+    grant = _grant()
+    approve_grant(grant, by=payer)
+
+    due = mark_due(date(2026, 2, 28))
+    installment = grant.installments.get(number=1)
+
+    assert due == 2
+    with pytest.raises(payments.PaymentRefused, match="two-person rule"):
+        payments.pay_installment(installment, by=payer)
+    with pytest.raises(payments.PaymentRefused, match="permission"):
+        payments.pay_installment(installment, by=organizer)
+
+
+def test_batch_export_pay_return_and_pay_again(organizer, payer):
+    grant = _grant()
+    approve_grant(grant, by=organizer)
+    mark_due(date(2026, 3, 1))
+
+    batch, skipped = payments.create_batch(by=payer)
+    csv = pd.read_csv(io.BytesIO(payments.export_batch(batch, "csv")))
+    xlsx = pd.read_excel(io.BytesIO(payments.export_batch(batch, "xlsx")))
+    paid, total = payments.pay_batch(batch, by=payer, reference="BANK-001")
+    again = payments.pay_batch(batch, by=payer, reference="BANK-001")
+    first = Payment.objects.filter(kind="paid").order_by("pk").first()
+    payments.record_return(first, by=payer, reason="account closed")
+    repaid = payments.pay_installment(first.installment, by=payer, reference="BANK-002")
+
+    assert skipped == [] and list(csv["number"]) == [1, 2] and list(xlsx["amount"]) == [3000.0, 3000.0]
+    assert (paid, total, again) == (2, Decimal("6000.00"), (0, Decimal("0")))
+    assert list(Payment.objects.order_by("pk").values_list("kind", "amount", "attempt")) == [
+        ("paid", Decimal("3000.00"), 0),
+        ("paid", Decimal("3000.00"), 0),
+        ("returned", Decimal("-3000.00"), 0),
+        ("paid", Decimal("3000.00"), 1),
+    ]
+    assert repaid.reference == "BANK-002" and Installment.objects.get(pk=first.installment_id).state == "paid"
+
+
+def test_approvers_installments_are_left_out_of_their_batches(organizer, payer):
+    mine, theirs = _grant(), _grant()
+    approve_grant(mine, by=payer)
+    approve_grant(theirs, by=organizer)
+    mark_due(date(2026, 1, 31))
+
+    batch, skipped = payments.create_batch(by=payer)
+
+    assert [i.grant_id for i in batch.installments.all()] == [theirs.pk]
+    assert [i.grant_id for i in skipped] == [mine.pk]
+
+
+def test_cancelling_a_grant_cancels_what_is_not_paid(organizer, payer):
+    grant = _grant()
+    approve_grant(grant, by=organizer)
+    mark_due(date(2026, 1, 31))
+    payments.pay_installment(grant.installments.get(number=1), by=payer, reference="B1")
+
+    cancel_grant(grant, by=organizer, reason="took a job early")
+
+    assert list(grant.installments.values_list("number", "state")) == [(1, "paid"), (2, "cancelled"), (3, "cancelled")]
+    assert grant.installments.get(number=2).state_note == "grant cancelled: took a job early"
+
+
+def _race(target, n):
+    results, barrier = [], threading.Barrier(n)
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(target())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_pay_requests_make_exactly_one_payment(organizer, payer):
+    grant = _grant()
+    approve_grant(grant, by=organizer)
+    mark_due(date(2026, 1, 31))
+    installment = grant.installments.get(number=1)
+
+    results = _race(
+        lambda: payments.pay_installment(Installment.objects.get(pk=installment.pk), by=payer, reference="R"), 50
+    )
+
+    assert sum(1 for r in results if r is not None) == 1
+    assert Payment.objects.filter(installment=installment).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_batches_paid_at_once_pay_once(organizer, payer):
+    grant = _grant()
+    approve_grant(grant, by=organizer)
+    mark_due(date(2026, 2, 28))
+    first, _ = payments.create_batch(by=payer)
+    second, _ = payments.create_batch(by=payer)
+    batches = [first, second] * 10
+
+    results = _race(lambda: payments.pay_batch(batches.pop(), by=payer, reference="OVERLAP"), 20)
+
+    assert sum(paid for paid, _ in results) == 2
+    assert Payment.objects.count() == 2 and set(
+        Installment.objects.filter(number__lte=2).values_list("state", flat=True)
+    ) == {"paid"}
