@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Grant, GrantEvent
+from .models import Grant, GrantEvent, Installment, Payment
 
 
 class GrantEventInline(admin.TabularInline):
@@ -22,3 +22,30 @@ class GrantAdmin(admin.ModelAdmin):
     readonly_fields = ("state", "state_changed_at")
     raw_id_fields = ("grantee", "application", "parent")
     inlines = [GrantEventInline]
+
+
+@admin.register(Installment)
+class InstallmentAdmin(admin.ModelAdmin):
+    list_display = ("grant", "number", "due_on", "amount", "currency", "state")
+    list_filter = ("state", "currency")
+    # Money moves only through grants.payments; the admin shows it.
+    readonly_fields = [f.name for f in Installment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("recorded_at", "installment", "kind", "amount", "currency", "reference", "recorded_by")
+    list_filter = ("kind", "currency")
+    readonly_fields = [f.name for f in Payment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

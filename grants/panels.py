@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Sum
 from django.http import HttpRequest
 
-from program.dashboard import Panel, register_panel
+from program.dashboard import NavLink, Panel, register_link, register_panel
 from program.models import Role
 
 from .models import Grant, GrantState
@@ -34,3 +34,4 @@ register_panel(
     Role.ORGANIZER, Panel("grants", "Retraining grants", "grants/panels/overview.html", grants_overview_context, 20)
 )
 register_panel(Role.APPLICANT, Panel("my-grants", "My grants", "grants/panels/my_grants.html", my_grants_context, 20))
+register_link(Role.ORGANIZER, NavLink("Grants", "grants:list", 40))

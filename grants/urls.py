@@ -1,8 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
 app_name = "grants"
 urlpatterns = [
+    path("", views.grant_list, name="list"),
     path("<int:pk>/", views.detail, name="detail"),
+    re_path(r"^(?P<pk>\d+)/(?P<action>approve|decline|cancel)/$", views.decide, name="decide"),
+    path("payments/", views.payments_page, name="payments"),
+    path("payments/batches/<int:pk>/", views.batch, name="batch"),
+    re_path(r"^payments/batches/(?P<pk>\d+)\.(?P<fmt>csv|xlsx)$", views.batch_export, name="batch-export"),
+    path("ledger/", views.ledger, name="ledger"),
 ]

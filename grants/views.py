@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .models import Grant
+from . import payments
+from .forms import BatchPaidForm, NoteForm, ReasonForm
+from .ledger import grant_ledger, program_ledger
+from .models import Grant, GrantState, Installment, InstallmentState, Payment, PaymentBatch
+from .services import ApprovalError, TransitionNotAllowed, approve_grant, approvers_needed, cancel_grant, decline_grant
 
 
 def _get_grant_for_user(request: HttpRequest, pk: int) -> Grant:
@@ -16,8 +21,143 @@ def _get_grant_for_user(request: HttpRequest, pk: int) -> Grant:
     return grant
 
 
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("You do not have permission for this page.")
+
+
+@require_GET
+@login_required
+def grant_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "grants.manage_grants")
+    state = request.GET.get("state", "")
+    rows = Grant.objects.select_related("grantee").order_by("-created_at")
+    if state in GrantState.values:
+        rows = rows.filter(state=state)
+    return render(request, "grants/list.html", {"grants": rows[:500], "state": state, "states": GrantState.choices})
+
+
 @require_GET
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _get_grant_for_user(request, pk)
-    return render(request, "grants/detail.html", {"grant": grant, "events": grant.events.select_related("actor")})
+    approvals = list(grant.approvals.select_related("approver"))
+    return render(
+        request,
+        "grants/detail.html",
+        {
+            "grant": grant,
+            "events": grant.events.select_related("actor"),
+            "approvals": approvals,
+            "approvers_needed": approvers_needed(grant),
+            "installments": list(grant.installments.order_by("number")),
+            "payments": list(
+                Payment.objects.filter(installment__grant=grant).select_related("installment", "recorded_by")
+            ),
+            "ledger": grant_ledger(grant),
+            "can_manage": request.user.has_perm("grants.manage_grants"),
+            "note_form": NoteForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _require(request, "grants.manage_grants")
+    grant = _get_grant_for_user(request, pk)
+    try:
+        if action == "approve":
+            approve_grant(grant, by=request.user, note=request.POST.get("note", "")[:2000])
+            messages.success(
+                request,
+                "Approved." if grant.state == GrantState.APPROVED else "Signed off; a second approver is needed.",
+            )
+        elif action == "decline":
+            decline_grant(grant, by=request.user, note=request.POST.get("note", "")[:2000])
+            messages.success(request, "Declined.")
+        elif action == "cancel":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Give a reason to cancel.")
+            else:
+                cancel_grant(grant, by=request.user, reason=form.cleaned_data["reason"])
+                messages.success(request, "Cancelled; the remaining installments are cancelled too.")
+    except (ApprovalError, TransitionNotAllowed) as exc:
+        messages.error(request, str(exc))
+    return redirect("grants:detail", pk=grant.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def payments_page(request: HttpRequest) -> HttpResponse:
+    """Due installments and payment batches (payments permission only)."""
+    _require(request, "grants.pay")
+    if request.method == "POST":
+        batch, skipped = payments.create_batch(by=request.user)
+        if skipped:
+            messages.warning(
+                request,
+                f"{len(skipped)} installment(s) of grants you approved were left out: someone else must pay them.",
+            )
+        messages.success(request, f"Batch #{batch.pk} with {batch.installments.count()} installment(s).")
+        return redirect("grants:batch", pk=batch.pk)
+    due = (
+        Installment.objects.filter(state__in=[InstallmentState.DUE, InstallmentState.HELD])
+        .select_related("grant__grantee")
+        .order_by("due_on")
+    )
+    batches = PaymentBatch.objects.select_related("created_by").order_by("-created_at")[:50]
+    return render(request, "grants/payments.html", {"due": due[:500], "batches": batches})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def batch(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "grants.pay")
+    batch = get_object_or_404(PaymentBatch, pk=pk)
+    form = BatchPaidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            paid, total = payments.pay_batch(batch, by=request.user, reference=form.cleaned_data["reference"])
+        except payments.PaymentRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{paid} installment(s) recorded paid, {total} in all.")
+        return redirect("grants:batch", pk=batch.pk)
+    items = batch.installments.select_related("grant__grantee").order_by("due_on")
+    return render(request, "grants/batch.html", {"batch": batch, "items": items, "form": form})
+
+
+@require_GET
+@login_required
+def batch_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    _require(request, "grants.pay")
+    batch = get_object_or_404(PaymentBatch, pk=pk)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(payments.export_batch(batch, fmt), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="payment-batch-{batch.pk}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    _require(request, "grants.manage_grants")
+    table = program_ledger()
+    return render(
+        request,
+        "grants/ledger.html",
+        {
+            "rows": table.to_dict("records"),
+            "totals": {c: table[c].sum() for c in ["scheduled", "due", "held", "cancelled", "paid", "outstanding"]}
+            if len(table)
+            else {},
+        },
+    )

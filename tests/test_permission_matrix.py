@@ -64,6 +64,13 @@ MATRIX = [
     ("applications:withdraw", "application", "post", {"anonymous": 302, "applicant": 302}, 403),
     ("applications:withdraw", "application", "get", {"anonymous": 405}, 405),
     ("grants:detail", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    ("grants:list", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("grants:decide", "grant_approve", "post", {"anonymous": 302, "organizer": 302}, 403),
+    # Payments need the payments permission on top of the organizer role (tests/grants/test_pages.py).
+    ("grants:payments", None, "get", {"anonymous": 302}, 403),
+    ("grants:batch", "missing_batch", "get", {"anonymous": 302}, 403),
+    ("grants:batch-export", "missing_batch_csv", "get", {"anonymous": 302}, 403),
+    ("grants:ledger", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     # Everyone else is sent to the admin login, which refuses a signed-in non-staff person (below).
     ("admin:index", None, "get", STAFF_ONLY, 302),
     ("applications:questionnaire", "application", "get", {"anonymous": 302, "applicant": 200}, 403),
@@ -196,6 +203,9 @@ def world(
         "bad_link": {"token": "not-a-token"},
         "inbound": {"pk": inbound.pk},
         "missing_promotion": {"pk": 999999},
+        "grant_approve": {"pk": grant.pk, "action": "approve"},
+        "missing_batch": {"pk": 999999},
+        "missing_batch_csv": {"pk": 999999, "fmt": "csv"},
         "interview": {"pk": interview.pk},
         "application_interviewed": {"pk": interviewed.pk},
     }

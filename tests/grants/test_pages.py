@@ -1,0 +1,65 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from grants.models import Payment
+from grants.services import approve_grant, mark_due, propose_grant
+from program.models import Role
+from tests.conftest import activate_totp, make_person
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def payer(db):
+    user = make_person("pay@example.org", Role.ORGANIZER)
+    activate_totp(user)
+    user.user_permissions.add(Permission.objects.get(codename="make_payments"))
+    return user
+
+
+def test_organizer_approves_on_the_page_and_sees_who_it_waits_on(client, organizer, settings):
+    settings.GRANT_SECOND_APPROVAL_ABOVE = 5000
+    grant = propose_grant(UserFactory(), monthly_stipend=Decimal("3000"), start_date=date(2026, 1, 15))
+    client.force_login(organizer)
+
+    client.post(reverse("grants:decide", kwargs={"pk": grant.pk, "action": "approve"}), {"note": "great plan"})
+    page = client.get(reverse("grants:detail", kwargs={"pk": grant.pk}))
+
+    assert (
+        b"1 of 2" in page.content and b"waiting on" in page.content and b"a second, different organizer" in page.content
+    )
+
+
+def test_payer_builds_a_batch_exports_and_records_it_paid(client, organizer, payer):
+    grant = propose_grant(
+        UserFactory(full_name="Gina Grantee"), monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15)
+    )
+    approve_grant(grant, by=organizer)
+    mark_due(date(2026, 1, 31))
+    client.force_login(payer)
+
+    created = client.post(reverse("grants:payments"))
+    batch_url = created.url
+    csv = client.get(batch_url.rstrip("/") + ".csv")
+    client.post(batch_url, {"reference": "SEPA-2026-01"})
+    ledger = client.get(reverse("grants:ledger"))
+
+    assert b"Gina Grantee" in csv.content
+    assert list(Payment.objects.values_list("amount", "reference")) == [(Decimal("2000.00"), "SEPA-2026-01")]
+    assert ledger.context["totals"]["paid"] == Decimal("2000.00")
+
+
+def test_grantee_sees_their_installments_and_a_reviewer_sees_nothing(client, organizer, reviewer):
+    grantee = UserFactory()
+    grant = propose_grant(grantee, monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
+    approve_grant(grant, by=organizer)
+    client.force_login(grantee)
+    own = client.get(reverse("grants:detail", kwargs={"pk": grant.pk}))
+    client.force_login(reviewer)
+    other = client.get(reverse("grants:detail", kwargs={"pk": grant.pk}))
+
+    assert own.status_code == 200 and len(own.context["installments"]) == 3
+    assert other.status_code == 403
