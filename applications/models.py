@@ -262,6 +262,11 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started sending it.")
     calendar = models.TextField(blank=True, help_text="An iCalendar invitation sent as invite.ics.")
+    attachment = models.FileField(
+        upload_to=document_upload_to, blank=True, max_length=200, help_text="e.g. a grant letter PDF"
+    )
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
 

@@ -46,10 +46,12 @@ def queue_email(
     reply_to: str = "",
     draft: bool = False,
     calendar: str = "",
+    attachment: tuple[str, str, str] | None = None,
 ) -> OutboundMessage:
     """Render and store one email (once per idempotency key) and send it after the commit.
 
-    A draft waits in the outbox until an organizer releases it (`release_drafts`)."""
+    A draft waits in the outbox until an organizer releases it (`release_drafts`). `attachment` is
+    (storage name of a file already saved, file name for the recipient, MIME type)."""
     existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
@@ -75,6 +77,9 @@ def queue_email(
                 reply_to=header_safe(reply_to, 320),
                 state=OutboundMessage.State.DRAFT if draft else OutboundMessage.State.QUEUED,
                 calendar=calendar,
+                attachment=attachment[0] if attachment else "",
+                attachment_name=attachment[1] if attachment else "",
+                attachment_type=attachment[2] if attachment else "",
             )
     except IntegrityError:  # another process queued the same key a moment ago
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
@@ -118,6 +123,9 @@ def send_outbound(message_pk: int) -> bool:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    if message.attachment:
+        with message.attachment.open("rb") as fh:
+            email.attach(message.attachment_name, fh.read(), message.attachment_type or "application/octet-stream")
     if message.calendar:
         method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
         email.attach("invite.ics", message.calendar, f"text/calendar; method={method}; charset=utf-8")

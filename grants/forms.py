@@ -11,3 +11,7 @@ class ReasonForm(forms.Form):
 
 class BatchPaidForm(forms.Form):
     reference = forms.CharField(label="Bank reference", max_length=200)
+
+
+class AcceptForm(forms.Form):
+    full_name = forms.CharField(label="Type your full name to accept the grant", max_length=200)

@@ -173,3 +173,22 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} for installment #{self.installment_id}"
+
+
+class GrantLetter(models.Model):
+    """The grant letter as sent: the PDF, which template version made it, its hash, and the acceptance."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="letters")
+    file = models.FileField(upload_to="letters/%Y/%m/", max_length=200)
+    template_version = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_name = models.CharField(max_length=200, blank=True)
+    accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Letter for grant #{self.grant_id} ({self.template_version})"

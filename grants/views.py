@@ -3,14 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import payments
-from .forms import BatchPaidForm, NoteForm, ReasonForm
+from . import letters, payments
+from .forms import AcceptForm, BatchPaidForm, NoteForm, ReasonForm
 from .ledger import grant_ledger, program_ledger
-from .models import Grant, GrantState, Installment, InstallmentState, Payment, PaymentBatch
+from .models import Grant, GrantLetter, GrantState, Installment, InstallmentState, Payment, PaymentBatch
 from .services import ApprovalError, TransitionNotAllowed, approve_grant, approvers_needed, cancel_grant, decline_grant
 
 
@@ -55,6 +55,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Payment.objects.filter(installment__grant=grant).select_related("installment", "recorded_by")
             ),
             "ledger": grant_ledger(grant),
+            "letters": list(grant.letters.all()),
             "can_manage": request.user.has_perm("grants.manage_grants"),
             "note_form": NoteForm(),
             "reason_form": ReasonForm(),
@@ -161,3 +162,56 @@ def ledger(request: HttpRequest) -> HttpResponse:
             else {},
         },
     )
+
+
+@require_POST
+@login_required
+def send_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "grants.manage_grants")
+    grant = _get_grant_for_user(request, pk)
+    try:
+        letters.send_letter(grant, by=request.user)
+    except letters.LetterError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The letter is on its way to the grantee.")
+    return redirect("grants:detail", pk=grant.pk)
+
+
+def _get_letter_for_user(request: HttpRequest, pk: int) -> GrantLetter:
+    letter = get_object_or_404(GrantLetter.objects.select_related("grant__grantee"), pk=pk)
+    if not request.user.has_perm("grants.view_grant", letter.grant):
+        raise PermissionDenied("You may not see this letter.")
+    return letter
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _get_letter_for_user(request, pk)
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letters.accept_letter(
+                letter, name=form.cleaned_data["full_name"], ip=request.META.get("REMOTE_ADDR"), by=request.user
+            )
+        except letters.LetterError as exc:
+            form.add_error("full_name", str(exc))
+        else:
+            messages.success(request, "Accepted. Your grant is active.")
+            return redirect("grants:detail", pk=letter.grant_id)
+    return render(request, "grants/accept.html", {"letter": letter, "grant": letter.grant, "form": form})
+
+
+@require_GET
+@login_required
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _get_letter_for_user(request, pk)
+    response = FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=f"grant-letter-{letter.grant_id}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

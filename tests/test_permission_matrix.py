@@ -71,6 +71,9 @@ MATRIX = [
     ("grants:batch", "missing_batch", "get", {"anonymous": 302}, 403),
     ("grants:batch-export", "missing_batch_csv", "get", {"anonymous": 302}, 403),
     ("grants:ledger", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("grants:send-letter", "grant", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("grants:accept", "missing_batch", "get", {"anonymous": 302}, 404),
+    ("grants:letter-pdf", "missing_batch", "get", {"anonymous": 302}, 404),
     # Everyone else is sent to the admin login, which refuses a signed-in non-staff person (below).
     ("admin:index", None, "get", STAFF_ONLY, 302),
     ("applications:questionnaire", "application", "get", {"anonymous": 302, "applicant": 200}, 403),
