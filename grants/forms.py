@@ -15,3 +15,26 @@ class BatchPaidForm(forms.Form):
 
 class AcceptForm(forms.Form):
     full_name = forms.CharField(label="Type your full name to accept the grant", max_length=200)
+
+
+class PayoutForm(forms.Form):
+    method_label = forms.CharField(max_length=100)
+    reference = forms.CharField(max_length=100, required=False)
+    last4 = forms.RegexField(
+        regex=r"^\d{4}$", required=False, label="Last four digits", error_messages={"invalid": "Exactly four digits."}
+    )
+    tax_form_status = forms.ChoiceField(
+        choices=[("missing", "Missing"), ("received", "Received"), ("verified", "Verified")]
+    )
+    tax_form = forms.FileField(required=False)
+
+    def clean_tax_form(self):
+        from applications.documents import classify
+
+        upload = self.cleaned_data.get("tax_form")
+        if upload:
+            data = upload.read()
+            upload.seek(0)
+            if not classify(data).is_document or len(data) > 10 * 1024 * 1024:
+                raise forms.ValidationError("Upload the tax form as a PDF (10 MiB at most).")
+        return upload

@@ -192,3 +192,35 @@ class GrantLetter(models.Model):
 
     def __str__(self) -> str:
         return f"Letter for grant #{self.grant_id} ({self.template_version})"
+
+
+class PayoutDetails(models.Model):
+    """Only what paying needs: no bank account numbers at rest. Visible to the payments role only."""
+
+    class TaxFormStatus(models.TextChoices):
+        MISSING = "missing", "Missing"
+        RECEIVED = "received", "Received"
+        VERIFIED = "verified", "Verified"
+
+    grantee = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payout_details")
+    method_label = models.CharField(max_length=100, help_text="e.g. 'SEPA transfer' or 'Wise'")
+    reference = models.CharField(max_length=100, blank=True, help_text="The payee reference the bank knows them by.")
+    last4 = models.CharField(max_length=4, blank=True, help_text="Last four digits of the account, to recognise it.")
+    tax_form_status = models.CharField(max_length=10, choices=TaxFormStatus.choices, default=TaxFormStatus.MISSING)
+    tax_form = models.FileField(upload_to="tax-forms/%Y/", blank=True, max_length=200)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Payout details of {self.grantee}"
+
+
+class PayoutDetailsChange(models.Model):
+    """Who changed payout details, when, and which fields (values are not copied here)."""
+
+    details = models.ForeignKey(PayoutDetails, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    fields = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.fields)} changed"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from program.models import Role, User
 from program.services import grant_role
 
-from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState
+from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState, PayoutDetails, PayoutDetailsChange
 from .models import GrantState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -154,3 +154,51 @@ def cancel_grant(grant: Grant, *, by: User, reason: str) -> Grant:
             grant=grant, state__in=[InstallmentState.SCHEDULED, InstallmentState.DUE, InstallmentState.HELD]
         ).update(state=InstallmentState.CANCELLED, state_note=f"grant cancelled: {reason}"[:300])
     return grant
+
+
+def extend_grant(
+    grant: Grant, *, months: int = 3, monthly_stipend: Decimal | None = None, by: User, note: str = ""
+) -> Grant:
+    """ "Another three months": a new grant linked to its parent, starting the day after it ends, and
+    going through the same approval."""
+    if grant.state not in (S.ACTIVE, S.COMPLETED):
+        raise TransitionNotAllowed("Only an active or completed grant can be extended.")
+    extension = propose_grant(
+        grant.grantee,
+        monthly_stipend=monthly_stipend or grant.monthly_stipend,
+        start_date=grant.ends_on() + relativedelta(days=1),
+        months=months,
+        currency=grant.currency,
+        study_plan=note or grant.study_plan,
+        parent=grant,
+        by=by,
+    )
+    GrantEvent.objects.create(
+        grant=grant,
+        actor=by,
+        from_state=grant.state,
+        to_state=grant.state,
+        note=f"extension proposed: grant #{extension.pk}",
+    )
+    return extension
+
+
+PAYOUT_FIELDS = ("method_label", "reference", "last4", "tax_form_status", "tax_form")
+
+
+def update_payout_details(grantee: User, *, by: User, **values) -> PayoutDetails:
+    """Change payout details and record which fields changed (never their values)."""
+    with transaction.atomic():
+        details, created = PayoutDetails.objects.select_for_update().get_or_create(
+            grantee=grantee, defaults={"method_label": ""}
+        )
+        changed = []
+        for field in PAYOUT_FIELDS:
+            if field in values and values[field] is not None and (created or getattr(details, field) != values[field]):
+                setattr(details, field, values[field])
+                changed.append(field)
+        if changed:
+            details.updated_at = timezone.now()
+            details.save()
+            PayoutDetailsChange.objects.create(details=details, changed_by=by, fields=changed)
+    return details

@@ -8,10 +8,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import letters, payments
-from .forms import AcceptForm, BatchPaidForm, NoteForm, ReasonForm
+from .forms import AcceptForm, BatchPaidForm, NoteForm, PayoutForm, ReasonForm
 from .ledger import grant_ledger, program_ledger
-from .models import Grant, GrantLetter, GrantState, Installment, InstallmentState, Payment, PaymentBatch
-from .services import ApprovalError, TransitionNotAllowed, approve_grant, approvers_needed, cancel_grant, decline_grant
+from .models import Grant, GrantLetter, GrantState, Installment, InstallmentState, Payment, PaymentBatch, PayoutDetails
+from .services import (
+    ApprovalError,
+    TransitionNotAllowed,
+    approve_grant,
+    approvers_needed,
+    cancel_grant,
+    decline_grant,
+    update_payout_details,
+)
 
 
 def _get_grant_for_user(request: HttpRequest, pk: int) -> Grant:
@@ -215,3 +223,24 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def payout(request: HttpRequest, pk: int) -> HttpResponse:
+    """Payout details of a grant's grantee: the payments role only, every change recorded."""
+    _require(request, "grants.pay")
+    grant = _get_grant_for_user(request, pk)
+    details = PayoutDetails.objects.filter(grantee=grant.grantee).first()
+    initial = (
+        {f: getattr(details, f) for f in ("method_label", "reference", "last4", "tax_form_status")} if details else {}
+    )
+    form = PayoutForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        update_payout_details(
+            grant.grantee, by=request.user, **{k: v for k, v in form.cleaned_data.items() if k != "tax_form" or v}
+        )
+        messages.success(request, "Payout details saved.")
+        return redirect("grants:payout", pk=grant.pk)
+    changes = details.changes.select_related("changed_by").order_by("-changed_at") if details else []
+    return render(request, "grants/payout.html", {"grant": grant, "form": form, "details": details, "changes": changes})

@@ -63,3 +63,18 @@ def test_grantee_sees_their_installments_and_a_reviewer_sees_nothing(client, org
 
     assert own.status_code == 200 and len(own.context["installments"]) == 3
     assert other.status_code == 403
+
+
+def test_payout_details_are_for_the_payments_role_only(client, organizer, payer):
+    grant = propose_grant(UserFactory(), monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
+    url = reverse("grants:payout", kwargs={"pk": grant.pk})
+    client.force_login(organizer)
+    refused = client.get(url)
+    client.force_login(payer)
+
+    saved = client.post(url, {"method_label": "SEPA transfer", "last4": "9876", "tax_form_status": "missing"})
+    bad = client.post(url, {"method_label": "SEPA", "last4": "98x6", "tax_form_status": "missing"})
+
+    assert refused.status_code == 403 and saved.status_code == 302
+    assert b"Exactly four digits" in bad.content
+    assert grant.grantee.payout_details.last4 == "9876"

@@ -1,0 +1,53 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+
+from grants.models import PayoutDetailsChange
+from grants.services import (
+    TransitionNotAllowed,
+    approve_grant,
+    extend_grant,
+    propose_grant,
+    transition_grant,
+    update_payout_details,
+)
+from tests.factories import UserFactory
+
+
+def test_extension_is_a_new_grant_after_the_parent_through_approval(organizer):
+    grant = propose_grant(UserFactory(), monthly_stipend=Decimal("3000"), start_date=date(2026, 1, 15))
+    with pytest.raises(TransitionNotAllowed):
+        extend_grant(grant, by=organizer)
+    approve_grant(grant, by=organizer)
+    transition_grant(grant, to="active", by=organizer)
+
+    extension = extend_grant(grant, by=organizer, note="Second phase: interpretability")
+
+    assert (extension.parent, extension.state, extension.start_date, extension.months) == (
+        grant,
+        "proposed",
+        date(2026, 4, 15),
+        3,
+    )
+    assert list(grant.extensions.all()) == [extension]
+    approve_grant(extension, by=organizer)
+    assert extension.installments.count() == 3
+
+
+def test_payout_changes_record_fields_not_values(organizer):
+    grantee = UserFactory()
+
+    update_payout_details(grantee, by=organizer, method_label="SEPA transfer", last4="4321")
+    update_payout_details(
+        grantee,
+        by=organizer,
+        last4="4321",
+        tax_form_status="received",
+        tax_form=ContentFile(b"%PDF-1.4 form", name="w8.pdf"),
+    )
+
+    changes = list(PayoutDetailsChange.objects.order_by("pk").values_list("fields", flat=True))
+    assert changes == [["method_label", "last4"], ["tax_form_status", "tax_form"]]
+    assert "4321" not in str(list(PayoutDetailsChange.objects.values()))
