@@ -38,3 +38,18 @@ class PayoutForm(forms.Form):
             if not classify(data).is_document or len(data) > 10 * 1024 * 1024:
                 raise forms.ValidationError("Upload the tax form as a PDF (10 MiB at most).")
         return upload
+
+
+class CheckInForm(forms.Form):
+    studied = forms.CharField(
+        label="What did you study this month?", max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    papers = forms.CharField(
+        label="Which papers did you replicate, and how far did you get?",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    plans = forms.CharField(
+        label="Your plans for next month", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -224,3 +224,25 @@ class PayoutDetailsChange(models.Model):
 
     def __str__(self) -> str:
         return f"{', '.join(self.fields)} changed"
+
+
+class CheckIn(models.Model):
+    """A grantee's monthly report. While one is overdue, the next installment is held."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="checkins")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    studied = models.TextField(blank=True, help_text="What did you study this month?")
+    papers = models.TextField(blank=True, help_text="Which papers did you replicate, and how far did you get?")
+    plans = models.TextField(blank=True, help_text="What are your plans for next month?")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reminded_before_at = models.DateTimeField(null=True, blank=True)
+    reminded_after_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["grant", "number"]
+        constraints = [models.UniqueConstraint(fields=["grant", "number"], name="checkin_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.number} of grant #{self.grant_id}"

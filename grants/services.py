@@ -13,6 +13,7 @@ from django.utils import timezone
 from program.models import Role, User
 from program.services import grant_role
 
+from . import checkins
 from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState, PayoutDetails, PayoutDetailsChange
 from .models import GrantState as S
 
@@ -104,6 +105,7 @@ def approve_grant(grant: Grant, *, by: User, note: str = "") -> Grant:
         if count >= needed:
             transition_grant(locked, to=S.APPROVED, by=by, note=note or f"approved ({count} of {needed} sign-offs)")
             generate_installments(locked)
+            checkins.generate_checkins(locked)
         else:
             GrantEvent.objects.create(
                 grant=locked,
@@ -141,6 +143,7 @@ def generate_installments(grant: Grant) -> list[Installment]:
 def mark_due(today: date | None = None) -> int:
     """Daily: scheduled installments of live grants whose date has come become due (one UPDATE)."""
     today = today or timezone.localdate()
+    checkins.hold_for_overdue_checkins(today)
     return Installment.objects.filter(
         state=InstallmentState.SCHEDULED, due_on__lte=today, grant__state__in=[S.APPROVED, S.ACTIVE]
     ).update(state=InstallmentState.DUE)

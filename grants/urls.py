@@ -12,6 +12,7 @@ urlpatterns = [
     re_path(r"^payments/batches/(?P<pk>\d+)\.(?P<fmt>csv|xlsx)$", views.batch_export, name="batch-export"),
     path("ledger/", views.ledger, name="ledger"),
     path("<int:pk>/payout/", views.payout, name="payout"),
+    path("checkins/<int:pk>/", views.checkin, name="checkin"),
     path("<int:pk>/letter/", views.send_letter, name="send-letter"),
     path("letters/<int:pk>/", views.accept, name="accept"),
     path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter-pdf"),

@@ -7,10 +7,20 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import letters, payments
-from .forms import AcceptForm, BatchPaidForm, NoteForm, PayoutForm, ReasonForm
+from . import checkins, letters, payments
+from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, PayoutForm, ReasonForm
 from .ledger import grant_ledger, program_ledger
-from .models import Grant, GrantLetter, GrantState, Installment, InstallmentState, Payment, PaymentBatch, PayoutDetails
+from .models import (
+    CheckIn,
+    Grant,
+    GrantLetter,
+    GrantState,
+    Installment,
+    InstallmentState,
+    Payment,
+    PaymentBatch,
+    PayoutDetails,
+)
 from .services import (
     ApprovalError,
     TransitionNotAllowed,
@@ -64,6 +74,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "ledger": grant_ledger(grant),
             "letters": list(grant.letters.all()),
+            "checkins": list(grant.checkins.all()),
             "can_manage": request.user.has_perm("grants.manage_grants"),
             "note_form": NoteForm(),
             "reason_form": ReasonForm(),
@@ -244,3 +255,23 @@ def payout(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("grants:payout", pk=grant.pk)
     changes = details.changes.select_related("changed_by").order_by("-changed_at") if details else []
     return render(request, "grants/payout.html", {"grant": grant, "form": form, "details": details, "changes": changes})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(CheckIn.objects.select_related("grant__grantee"), pk=pk)
+    if not request.user.has_perm("grants.view_grant", item.grant):
+        raise PermissionDenied("You may not see this check-in.")
+    is_grantee = request.user.pk == item.grant.grantee_id
+    form = CheckInForm(
+        request.POST or None, initial={"studied": item.studied, "papers": item.papers, "plans": item.plans}
+    )
+    if request.method == "POST":
+        if not is_grantee:
+            raise PermissionDenied("Only the grantee writes their check-in.")
+        if form.is_valid():
+            checkins.submit_checkin(item, by=request.user, **form.cleaned_data)
+            messages.success(request, "Thank you: check-in received.")
+            return redirect("grants:detail", pk=item.grant_id)
+    return render(request, "grants/checkin.html", {"checkin": item, "form": form, "is_grantee": is_grantee})

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.utils import timezone
 
 from grants import payments
 from grants.models import Grant, Installment, Payment
@@ -87,9 +88,14 @@ def test_large_grant_waits_for_a_second_different_approver(organizer, second_org
     assert grant.installments.count() == 3
 
 
+def _checkins_done(grant):
+    grant.checkins.update(submitted_at=timezone.now())
+
+
 def test_mark_due_and_the_two_person_rule(organizer, payer):
     grant = _grant()
     approve_grant(grant, by=payer)
+    _checkins_done(grant)
 
     due = mark_due(date(2026, 2, 28))
     installment = grant.installments.get(number=1)
@@ -104,6 +110,7 @@ def test_mark_due_and_the_two_person_rule(organizer, payer):
 def test_batch_export_pay_return_and_pay_again(organizer, payer):
     grant = _grant()
     approve_grant(grant, by=organizer)
+    _checkins_done(grant)
     mark_due(date(2026, 3, 1))
 
     batch, skipped = payments.create_batch(by=payer)
@@ -189,6 +196,7 @@ def test_fifty_concurrent_pay_requests_make_exactly_one_payment(organizer, payer
 def test_two_overlapping_batches_paid_at_once_pay_once(organizer, payer):
     grant = _grant()
     approve_grant(grant, by=organizer)
+    _checkins_done(grant)
     mark_due(date(2026, 2, 28))
     first, _ = payments.create_batch(by=payer)
     second, _ = payments.create_batch(by=payer)
