@@ -231,6 +231,7 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-reviews": {"task": "applications.tasks.task_remind_overdue_reviews", "schedule": 3600.0},
     "mark-installments-due": {"task": "grants.tasks.task_mark_due", "schedule": 3600.0},
     "checkin-reminders": {"task": "grants.tasks.task_checkin_reminders", "schedule": 3600.0},
+    "ask-grant-outcomes": {"task": "grants.tasks.task_ask_outcomes", "schedule": 3600.0},
     "poll-imap": {
         "task": "applications.tasks.task_poll_imap",
         "schedule": env.float("INBOUND_IMAP_POLL_SECONDS", default=60.0),

@@ -53,3 +53,18 @@ class CheckInForm(forms.Form):
     plans = forms.CharField(
         label="Your plans for next month", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class OutcomeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Where are you now?",
+        choices=[
+            ("ai_safety_job", "AI-safety job"),
+            ("other_job", "Applied and took another job"),
+            ("extension", "Extension"),
+            ("further_study", "Further study"),
+            ("unknown", "Unknown / other"),
+        ],
+    )
+    organisation = forms.CharField(required=False, max_length=200)
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

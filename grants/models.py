@@ -246,3 +246,42 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"Check-in {self.number} of grant #{self.grant_id}"
+
+
+class OutcomeKind(models.TextChoices):
+    AI_SAFETY_JOB = "ai_safety_job", "AI-safety job"
+    OTHER_JOB = "other_job", "Applied and took another job"
+    EXTENSION = "extension", "Extension"
+    FURTHER_STUDY = "further_study", "Further study"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class GrantOutcome(models.Model):
+    """Where a grantee is, as recorded at a point in time. The latest one is the grant's outcome."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(max_length=20, choices=OutcomeKind.choices)
+    organisation = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (grant #{self.grant_id})"
+
+
+class OutcomeRequest(models.Model):
+    """ "Where are you now?" asked at the end date and 3 and 6 months later; once per milestone."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="outcome_requests")
+    months_after_end = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grant", "months_after_end"], name="outcome_request_once")]
+
+    def __str__(self) -> str:
+        return f"Outcome request +{self.months_after_end}m for grant #{self.grant_id}"

@@ -7,8 +7,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import checkins, letters, payments
-from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, PayoutForm, ReasonForm
+from . import checkins, letters, outcomes, payments
+from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm
 from .ledger import grant_ledger, program_ledger
 from .models import (
     CheckIn,
@@ -75,6 +75,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ledger": grant_ledger(grant),
             "letters": list(grant.letters.all()),
             "checkins": list(grant.checkins.all()),
+            "outcomes": list(grant.outcomes.select_related("recorded_by")),
             "can_manage": request.user.has_perm("grants.manage_grants"),
             "note_form": NoteForm(),
             "reason_form": ReasonForm(),
@@ -275,3 +276,34 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Thank you: check-in received.")
             return redirect("grants:detail", pk=item.grant_id)
     return render(request, "grants/checkin.html", {"checkin": item, "form": form, "is_grantee": is_grantee})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def where(request: HttpRequest, pk: int) -> HttpResponse:
+    """The grantee (or an organizer) records where the grantee is now."""
+    grant = _get_grant_for_user(request, pk)
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcomes.record_outcome(grant, by=request.user, **form.cleaned_data)
+        messages.success(request, "Thank you: recorded.")
+        return redirect("grants:detail", pk=grant.pk)
+    return render(request, "grants/where.html", {"grant": grant, "form": form})
+
+
+@require_GET
+@login_required
+def outcomes_page(request: HttpRequest) -> HttpResponse:
+    _require(request, "grants.manage_grants")
+    table = outcomes.outcomes_report()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(table.to_csv(index=False), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="grant-outcomes.csv"'
+        return response
+    totals = table.groupby("outcome")["grants"].sum().sort_values(ascending=False) if len(table) else []
+    top = max(totals) if len(totals) else 1
+    bars = [
+        {"label": k, "value": int(v), "share": round(100 * v / top, 1)}
+        for k, v in (totals.items() if len(table) else [])
+    ]
+    return render(request, "grants/outcomes.html", {"rows": table.to_dict("records"), "bars": bars})

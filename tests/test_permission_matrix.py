@@ -73,6 +73,8 @@ MATRIX = [
     ("grants:ledger", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("grants:payout", "grant", "get", {"anonymous": 302}, 403),
     ("grants:checkin", "missing_batch", "get", {"anonymous": 302}, 404),
+    ("grants:where", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    ("grants:outcomes", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("grants:send-letter", "grant", "post", {"anonymous": 302, "organizer": 302}, 403),
     ("grants:accept", "missing_batch", "get", {"anonymous": 302}, 404),
     ("grants:letter-pdf", "missing_batch", "get", {"anonymous": 302}, 404),
