@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from applications import outbox
 from program.models import Role, User
 from program.services import grant_role
 
@@ -114,6 +115,7 @@ def approve_grant(grant: Grant, *, by: User, note: str = "") -> Grant:
                 to_state=locked.state,
                 note=f"signed off ({count} of {needed}); waiting for a second approver. {note}".strip(),
             )
+            _ask_for_second_approval(locked, first=by)
     grant.refresh_from_db()
     return grant
 
@@ -205,3 +207,14 @@ def update_payout_details(grantee: User, *, by: User, **values) -> PayoutDetails
             details.save()
             PayoutDetailsChange.objects.create(details=details, changed_by=by, fields=changed)
     return details
+
+
+def _ask_for_second_approval(grant: Grant, *, first: User) -> None:
+    """Tell the other organizers (after the commit, through the outbox) that a grant waits on them."""
+    for organizer in User.objects.filter(role_assignments__role=Role.ORGANIZER, is_active=True).exclude(pk=first.pk):
+        outbox.queue_email(
+            "grant-second-approval",
+            to=organizer.email,
+            context={"grant": grant, "first": first, "organizer": organizer},
+            idempotency_key=f"second-approval:{grant.pk}:{organizer.pk}",
+        )

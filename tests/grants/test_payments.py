@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
@@ -70,11 +71,15 @@ def test_small_grant_needs_one_approver_and_gets_its_installments(organizer, set
     ]
 
 
-def test_large_grant_waits_for_a_second_different_approver(organizer, second_organizer, settings):
+def test_large_grant_waits_for_a_second_different_approver(
+    organizer, second_organizer, settings, django_capture_on_commit_callbacks
+):
     settings.GRANT_SECOND_APPROVAL_ABOVE = 10000
     grant = _grant("4000", 3)
 
-    approve_grant(grant, by=organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_grant(grant, by=organizer)
+    assert [m.to for m in mail.outbox] == [[second_organizer.email]]
     with pytest.raises(ApprovalError, match="someone else"):
         approve_grant(grant, by=organizer)
     waiting = Grant.objects.get(pk=grant.pk).state
