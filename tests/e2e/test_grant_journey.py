@@ -1,0 +1,80 @@
+"""Browser journey: an organizer signs in with two-factor and approves a grant → the letter is sent →
+the grantee accepts → the installment falls due → a payer exports the batch and records it paid."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.test import Client
+
+from grants.models import Payment
+from grants.services import mark_due, propose_grant
+from program.models import Role
+from tests.conftest import activate_totp, make_person
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def _cookie_sign_in(page, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+
+def test_approve_letter_accept_pay(transactional_db, live_server, page, settings, tmp_path):
+    settings.SITE_URL = live_server.url
+    organizer = make_person("olga@example.org", Role.ORGANIZER, full_name="Olga Organizer")
+    secret = activate_totp(organizer)
+    payer = make_person("pete@example.org", Role.ORGANIZER, full_name="Pete Payer")
+    payer.user_permissions.add(Permission.objects.get(codename="make_payments"))
+    activate_totp(payer)
+    grantee = UserFactory(full_name="Greta Grantee", email="greta@example.org")
+    grant = propose_grant(grantee, monthly_stipend=Decimal("2500"), start_date=date(2026, 1, 15), currency="EUR", study_plan="DQN, PPO")
+
+    # The organizer signs in with a password and a TOTP code (two-factor is required for organizers).
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("input[name=login]").fill(organizer.email)
+    page.locator("input[name=password]").fill("pw-for-tests")
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.locator("input[name=code]").fill(format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time()))))
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.wait_for_url(re.compile(r"/dashboard/organizer/$"))
+
+    page.goto(f"{live_server.url}/grants/{grant.pk}/")
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Send the grant letter").click()
+    page.wait_for_url(re.compile(rf"/grants/{grant.pk}/$"))
+    letter_mail = next(m for m in mail.outbox if m.to == [grantee.email])
+    accept_url = re.search(r"^(http\S+/grants/letters/\d+/)$", letter_mail.body, re.M).group(1)
+    assert letter_mail.attachments[0][2] == "application/pdf"
+
+    _cookie_sign_in(page, live_server, grantee)
+    page.goto(accept_url)
+    page.get_by_label("Type your full name to accept the grant").fill("Greta Grantee")
+    page.get_by_role("button", name="I accept the grant on these terms").click()
+    page.wait_for_url(re.compile(rf"/grants/{grant.pk}/$"))
+    assert page.locator(".facts .badge").first.inner_text() == "Active"
+
+    mark_due(date(2026, 1, 20))  # the daily job, later
+
+    _cookie_sign_in(page, live_server, payer)
+    page.goto(f"{live_server.url}/grants/payments/")
+    page.get_by_role("button", name="Build a batch from every due installment").click()
+    page.wait_for_url(re.compile(r"/grants/payments/batches/\d+/$"))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV for the bank").click()
+    csv_path = tmp_path / "batch.csv"
+    download.value.save_as(csv_path)
+    assert "Greta Grantee" in csv_path.read_text()
+    page.get_by_label("Bank reference").fill("SEPA-0001")
+    page.get_by_role("button", name="Record the batch paid").click()
+    page.wait_for_url(re.compile(r"/grants/payments/batches/\d+/$"))
+
+    assert list(Payment.objects.values_list("amount", "reference", "recorded_by")) == [(Decimal("2500.00"), "SEPA-0001", payer.pk)]
