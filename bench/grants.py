@@ -19,14 +19,33 @@ from .harness import Row, measure
 
 
 def _grants(n: int, months: int) -> list[Grant]:
-    people = User.objects.bulk_create(User(email=f"grantee{i}@bench.example", full_name=f"Bench Grantee {i}") for i in range(n))
+    people = User.objects.bulk_create(
+        User(email=f"grantee{i}@bench.example", full_name=f"Bench Grantee {i}") for i in range(n)
+    )
     grants = Grant.objects.bulk_create(
-        Grant(grantee=p, monthly_stipend=Decimal("2500.00"), months=months, currency="EUR", start_date=date(2026, 1, 1) + timedelta(days=i % 28), state="active")
+        Grant(
+            grantee=p,
+            monthly_stipend=Decimal("2500.00"),
+            months=months,
+            currency="EUR",
+            start_date=date(2026, 1, 1) + timedelta(days=i % 28),
+            state="active",
+        )
         for i, p in enumerate(people)
     )
     Installment.objects.bulk_create(
-        (Installment(grant=g, number=k + 1, due_on=g.start_date + timedelta(days=30 * k), amount=g.monthly_stipend, currency="EUR", state="due")
-         for g in grants for k in range(months)),
+        (
+            Installment(
+                grant=g,
+                number=k + 1,
+                due_on=g.start_date + timedelta(days=30 * k),
+                amount=g.monthly_stipend,
+                currency="EUR",
+                state="due",
+            )
+            for g in grants
+            for k in range(months)
+        ),
         batch_size=5000,
     )
     return grants
@@ -50,7 +69,12 @@ def run() -> list[Row]:
     batch.installments.set(Installment.objects.filter(state="due").values_list("pk", flat=True)[:10000])
     rows = [
         Row("payment batch export (CSV)", "10000 installments", _timed(lambda: payments.export_batch(batch, "csv")), 1),
-        Row("payment batch export (XLSX)", "10000 installments", _timed(lambda: payments.export_batch(batch, "xlsx"), repeat=3), 1),
+        Row(
+            "payment batch export (XLSX)",
+            "10000 installments",
+            _timed(lambda: payments.export_batch(batch, "xlsx"), repeat=3),
+            1,
+        ),
     ]
 
     call_command("flush", "--no-input", verbosity=0)
@@ -69,6 +93,10 @@ def run() -> list[Row]:
     html = letters.letter_html(grant)
     ours = _timed(lambda: letters.render_pdf(letters.letter_html(grant)), repeat=7)
     bare = _timed(lambda: HTML(string=html).write_pdf(), repeat=7)
-    rows.append(Row("grant letter PDF (ours: template + safe fetcher)", "1 letter", ours, "", {"vs bare": f"{ours / bare:.2f}x"}))
+    rows.append(
+        Row(
+            "grant letter PDF (ours: template + safe fetcher)", "1 letter", ours, "", {"vs bare": f"{ours / bare:.2f}x"}
+        )
+    )
     rows.append(Row("grant letter PDF (bare WeasyPrint, same HTML)", "1 letter", bare, ""))
     return rows

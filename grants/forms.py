@@ -68,3 +68,8 @@ class OutcomeForm(forms.Form):
     )
     organisation = forms.CharField(required=False, max_length=200)
     note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TALetterForm(forms.Form):
+    daily_rate = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
+    currency = forms.CharField(max_length=3, initial="USD")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -22,12 +23,14 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from applications import outbox
+from applications.models import CallKind, Offer
 from program.models import User
 
-from .models import Grant, GrantLetter, GrantState
+from .models import Grant, GrantLetter, GrantState, TAOfferLetter
 from .services import transition_grant
 
 LETTER_TEMPLATE = "grants/letter.html"
+TA_LETTER_TEMPLATE = "grants/ta_offer_letter.html"
 STATIC_SCHEME = "runway-static:"
 
 
@@ -54,10 +57,10 @@ class SafeFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def template_version() -> str:
-    """The letter template's name and the hash of its source: which wording a grantee accepted."""
-    source = get_template(LETTER_TEMPLATE).template.source
-    return f"{LETTER_TEMPLATE}@{hashlib.sha256(source.encode()).hexdigest()[:12]}"
+def template_version(name: str = LETTER_TEMPLATE) -> str:
+    """The letter template's name and the hash of its source: which wording a person accepted."""
+    source = get_template(name).template.source
+    return f"{name}@{hashlib.sha256(source.encode()).hexdigest()[:12]}"
 
 
 def render_pdf(html: str) -> bytes:
@@ -117,3 +120,54 @@ def accept_letter(letter: GrantLetter, *, name: str, ip: str | None, by: User) -
         locked.save(update_fields=["accepted_at", "accepted_name", "accepted_ip"])
         transition_grant(locked.grant, to=GrantState.ACTIVE, by=by, note=f"letter accepted by “{locked.accepted_name}”")
     return locked
+
+
+def send_ta_offer_letter(offer: Offer, *, daily_rate: Decimal, currency: str, by: User) -> TAOfferLetter:
+    """A paid TA's offer letter: same rendering, storage and outbox as grant letters. The TA accepts
+    by confirming their place on their application page (the offer's confirm button)."""
+    application = offer.application
+    currency, daily_rate = currency.strip().upper()[:3], Decimal(daily_rate).quantize(Decimal("0.01"))
+    if application.call.kind != CallKind.TA or offer.response != Offer.Response.PENDING:
+        raise LetterError("Only a pending offer to a TA gets a TA offer letter.")
+    cohort = application.call.cohort
+    days = list(cohort.days.filter(is_optional=False).order_by("date")) if cohort else []
+    html = render_to_string(
+        TA_LETTER_TEMPLATE,
+        {
+            "application": application,
+            "offer": offer,
+            "cohort": cohort,
+            "days": days,
+            "daily_rate": daily_rate,
+            "currency": currency,
+            "today": timezone.localdate(),
+            "accept_url": settings.SITE_URL.rstrip("/") + reverse("applications:detail", kwargs={"pk": application.pk}),
+        },
+    )
+    pdf = render_pdf(html)
+    sha = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        letter = TAOfferLetter(
+            offer=offer,
+            daily_rate=daily_rate,
+            currency=currency.upper()[:3],
+            template_version=template_version(TA_LETTER_TEMPLATE),
+            sha256=sha,
+            created_by=by,
+        )
+        letter.file.save(f"ta-offer-{offer.pk}-{sha[:12]}.pdf", ContentFile(pdf), save=False)
+        letter.save()
+        outbox.queue_email(
+            "ta-offer-letter",
+            to=application.applicant.email,
+            context={
+                "application": application,
+                "offer": offer,
+                "name": application.applicant.display_name,
+                "url": settings.SITE_URL.rstrip("/") + reverse("applications:detail", kwargs={"pk": application.pk}),
+            },
+            idempotency_key=f"ta-letter:{letter.pk}",
+            application=application,
+            attachment=(letter.file.name, f"ta-offer-{application.call.slug}.pdf", "application/pdf"),
+        )
+    return letter

@@ -285,3 +285,22 @@ class OutcomeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome request +{self.months_after_end}m for grant #{self.grant_id}"
+
+
+class TAOfferLetter(models.Model):
+    """An offer letter for a paid TA, made with the grant-letter machinery (PDF, version, hash)."""
+
+    offer = models.ForeignKey("applications.Offer", on_delete=models.PROTECT, related_name="ta_letters")
+    daily_rate = models.DecimalField(max_digits=8, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    file = models.FileField(upload_to="letters/%Y/%m/", max_length=200)
+    template_version = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"TA offer letter for offer #{self.offer_id}"

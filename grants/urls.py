@@ -15,6 +15,7 @@ urlpatterns = [
     path("checkins/<int:pk>/", views.checkin, name="checkin"),
     path("<int:pk>/where-are-you/", views.where, name="where"),
     path("outcomes/", views.outcomes_page, name="outcomes"),
+    path("ta-offers/<int:offer_pk>/letter/", views.ta_letter, name="ta-letter"),
     path("<int:pk>/letter/", views.send_letter, name="send-letter"),
     path("letters/<int:pk>/", views.accept, name="accept"),
     path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter-pdf"),

@@ -7,8 +7,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from applications.models import Offer
+
 from . import checkins, letters, outcomes, payments
-from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm
+from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm, TALetterForm
 from .ledger import grant_ledger, program_ledger
 from .models import (
     CheckIn,
@@ -307,3 +309,23 @@ def outcomes_page(request: HttpRequest) -> HttpResponse:
         for k, v in (totals.items() if len(table) else [])
     ]
     return render(request, "grants/outcomes.html", {"rows": table.to_dict("records"), "bars": bars})
+
+
+@require_POST
+@login_required
+def ta_letter(request: HttpRequest, offer_pk: int) -> HttpResponse:
+    _require(request, "grants.manage_grants")
+    offer = get_object_or_404(
+        Offer.objects.select_related("application__call__cohort", "application__applicant"), pk=offer_pk
+    )
+    form = TALetterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a daily rate and a currency.")
+    else:
+        try:
+            letters.send_ta_offer_letter(offer, by=request.user, **form.cleaned_data)
+        except letters.LetterError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "The TA offer letter is on its way.")
+    return redirect("applications:detail", pk=offer.application_id)

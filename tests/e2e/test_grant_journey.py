@@ -24,7 +24,9 @@ def _cookie_sign_in(page, live_server, user) -> None:
     client = Client()
     client.force_login(user)
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
 
 def test_approve_letter_accept_pay(transactional_db, live_server, page, settings, tmp_path):
@@ -35,7 +37,9 @@ def test_approve_letter_accept_pay(transactional_db, live_server, page, settings
     payer.user_permissions.add(Permission.objects.get(codename="make_payments"))
     activate_totp(payer)
     grantee = UserFactory(full_name="Greta Grantee", email="greta@example.org")
-    grant = propose_grant(grantee, monthly_stipend=Decimal("2500"), start_date=date(2026, 1, 15), currency="EUR", study_plan="DQN, PPO")
+    grant = propose_grant(
+        grantee, monthly_stipend=Decimal("2500"), start_date=date(2026, 1, 15), currency="EUR", study_plan="DQN, PPO"
+    )
 
     # The organizer signs in with a password and a TOTP code (two-factor is required for organizers).
     page.goto(f"{live_server.url}/accounts/login/")
@@ -77,4 +81,6 @@ def test_approve_letter_accept_pay(transactional_db, live_server, page, settings
     page.get_by_role("button", name="Record the batch paid").click()
     page.wait_for_url(re.compile(r"/grants/payments/batches/\d+/$"))
 
-    assert list(Payment.objects.values_list("amount", "reference", "recorded_by")) == [(Decimal("2500.00"), "SEPA-0001", payer.pk)]
+    assert list(Payment.objects.values_list("amount", "reference", "recorded_by")) == [
+        (Decimal("2500.00"), "SEPA-0001", payer.pk)
+    ]

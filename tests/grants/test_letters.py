@@ -86,3 +86,32 @@ def test_grantee_accepts_by_typing_their_name_and_the_grant_becomes_active(clien
     assert (letter.accepted_name, letter.accepted_ip, approved.state) == ("Lena Learner", "203.0.113.9", "active")
     assert approved.events.last().note == "letter accepted by “Lena Learner”"
     assert GrantLetter.objects.count() == 1
+
+
+def test_ta_offer_letter_uses_the_same_machinery(client, organizer, cohort, django_capture_on_commit_callbacks):
+    from applications import reviews
+    from applications.decisions import decide_application
+    from applications.services import transition_application
+    from grants.models import TAOfferLetter
+    from tests.factories import ApplicationFactory, CallFactory
+
+    call = CallFactory(kind="ta", cohort=cohort, slug="mlab3-ta-letters", name="MLAB3 TAs")
+    reviews.apply_rubric(call)
+    application = ApplicationFactory(call=call, applicant=UserFactory(full_name="Tara Ta"))
+    for state in ["submitted", "in_review"]:
+        transition_application(application, to=state, by=organizer)
+    decide_application(application, decision="accepted", by=organizer)
+    client.force_login(organizer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("grants:ta-letter", kwargs={"offer_pk": application.offer.pk}),
+            {"daily_rate": "350", "currency": "gbp"},
+        )
+
+    letter = TAOfferLetter.objects.get()
+    with letter.file.open("rb") as fh:
+        text = _text(fh.read())
+    assert "Tara Ta" in text and "350.00 GBP per day worked" in text and "15" in text  # 15 program days
+    assert letter.template_version.startswith("grants/ta_offer_letter.html@")
+    assert [m.attachments[0][2] for m in mail.outbox if m.to == [application.applicant.email]] == ["application/pdf"]
