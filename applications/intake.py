@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage, Message
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePosixPath, PureWindowsPath
@@ -310,7 +311,7 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
 
 
 def _fill_headers(message: InboundMessage, msg: EmailMessage) -> None:
-    message.message_id = _message_id(_header_text(msg, "Message-ID"))
+    message.message_id = _message_id(_raw(msg, "Message-ID"))
     message.subject = _nfc(_header_text(msg, "Subject"))[:500]
     name, address = _sender(msg)
     message.from_address = address[:320]
@@ -351,8 +352,9 @@ def _walk(msg: Message) -> _Parsed:
         parsed.leaves += 1
         if parsed.leaves > settings.INBOUND_MAX_PARTS:
             break
-        ctype = part.get_content_type()
-        filename = _filename(part)
+        view = _compat_view(part)
+        ctype = view.get_content_type()
+        filename = _filename(view)
         if ctype == "message/rfc822":
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
@@ -361,7 +363,7 @@ def _walk(msg: Message) -> _Parsed:
             continue
         if ctype in ("message/delivery-status", "text/rfc822-headers"):
             continue
-        is_attachment = part.get_content_disposition() == "attachment" or bool(filename)
+        is_attachment = view.get_content_disposition() == "attachment" or bool(filename)
         if ctype in ("text/plain", "text/html") and not is_attachment:
             if ctype == "text/plain" and not parsed.body_text:
                 parsed.body_text = _nfc(_text_of(part))
@@ -432,13 +434,13 @@ def _record_bounce(message: InboundMessage, msg: EmailMessage) -> None:
 
 
 def _auto_reply_reason(msg: EmailMessage, sender: str) -> str:
-    auto_submitted = _header_text(msg, "Auto-Submitted").split(";")[0].strip().lower()
+    auto_submitted = _raw(msg, "Auto-Submitted").split(";")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted} (RFC 3834): never answered."
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
-        if msg.get(name) is not None:
+        if _raw_all(msg, name):
             return f"{name} header: an automatic reply, never answered."
-    if _header_text(msg, "Precedence").strip().lower() == "auto_reply":
+    if _raw(msg, "Precedence").strip().lower() == "auto_reply":
         return "Precedence: auto_reply: never answered."
     own = {settings.INBOUND_ADDRESS.lower(), parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
     if sender and (
@@ -453,9 +455,9 @@ def _auto_reply_reason(msg: EmailMessage, sender: str) -> str:
 
 
 def _list_reason(msg: EmailMessage) -> str:
-    if msg.get("List-Id") is not None:
-        return f"Mailing-list mail (List-Id: {_header_text(msg, 'List-Id')[:100]})."
-    precedence = _header_text(msg, "Precedence").strip().lower()
+    if _raw_all(msg, "List-Id"):
+        return f"Mailing-list mail (List-Id: {_raw(msg, 'List-Id')[:100]})."
+    precedence = _raw(msg, "Precedence").strip().lower()
     if precedence in ("bulk", "list", "junk"):
         return f"Bulk mail (Precedence: {precedence})."
     return ""
@@ -477,7 +479,7 @@ def _check_authentication(msg: EmailMessage) -> None:
     ours = settings.INBOUND_AUTHSERV_ID.strip().lower()
     if not ours:
         return
-    for value in msg.get_all("Authentication-Results") or []:
+    for value in _raw_all(msg, "Authentication-Results"):
         text = str(value)
         if text.split(";", 1)[0].strip().lower().split()[0:1] == [ours]:
             if re.search(r"\bdmarc\s*=\s*fail\b", text, re.I):
@@ -492,7 +494,7 @@ def _check_authentication(msg: EmailMessage) -> None:
 def _recipients(msg: EmailMessage) -> list[str]:
     values = []
     for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"):
-        values.extend(_header_text_all(msg, name))
+        values.extend(_raw_all(msg, name))
     return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
 
 
@@ -513,7 +515,7 @@ def _find_thread(msg: EmailMessage, recipients: list[str]) -> Application | None
         application = Application.objects.filter(reply_token=tag[2:]).select_related("applicant", "call").first()
         if application:
             return application
-    ids = _MSGID.findall(_header_text(msg, "In-Reply-To") + " " + _header_text(msg, "References"))
+    ids = _MSGID.findall(_raw(msg, "In-Reply-To") + " " + _raw(msg, "References"))
     if ids:
         outbound = (
             OutboundMessage.objects.filter(message_id__in=ids, application__isnull=False)
@@ -729,6 +731,23 @@ def _header_text(msg: Message, name: str) -> str:
         return ""
 
 
+def _raw_all(msg: Message, name: str) -> list[str]:
+    """A header's raw values, in order, without the policy's structured parsing (which is slow and
+    not needed to read a flag or an address list). Built once per message part."""
+    index = msg.__dict__.get("_runway_raw")
+    if index is None:
+        index = {}
+        for key, value in getattr(msg, "_headers", []):
+            index.setdefault(key.lower(), []).append(str(value).replace("\r", "").replace("\n", " "))
+        msg.__dict__["_runway_raw"] = index
+    return index.get(name.lower(), [])
+
+
+def _raw(msg: Message, name: str) -> str:
+    values = _raw_all(msg, name)
+    return values[0] if values else ""
+
+
 def _header_text_all(msg: Message, name: str) -> list[str]:
     try:
         return [str(v) for v in (msg.get_all(name) or [])]
@@ -754,9 +773,20 @@ def _sender(msg: EmailMessage) -> tuple[str, str]:
     return "", ""
 
 
+def _compat_view(part: Message) -> Message:
+    """The same headers read with compat32's plain string handling: Content-Type, disposition and
+    filename parameters without the default policy's structured parser (most of the walk's time)."""
+    view = Message(policy=policy.compat32)
+    view._headers = getattr(part, "_headers", [])
+    return view
+
+
 def _filename(part: Message) -> str:
+    """The attachment's name: RFC 2231 parameters (compat32 handles them) and RFC 2047 words."""
     try:
         name = part.get_filename() or ""
+        if "=?" in name:
+            name = str(make_header(decode_header(name)))
     except Exception:
         name = ""
     return _safe_filename(name) if name else ""
