@@ -30,8 +30,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
-from email.message import EmailMessage, Message
 from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import PurePosixPath, PureWindowsPath

@@ -4,10 +4,11 @@ assigns `Application.state`."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from program.models import Role, User
 from program.services import grant_role
+from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
+from program.statemachine import change_state
 
 from .models import Application, ApplicationEvent, Call
 from .models import ApplicationState as S
@@ -26,10 +27,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class TransitionNotAllowed(Exception):
-    pass
-
-
 def create_application(call: Call, applicant: User, *, source: str, by: User | None = None) -> Application:
     """Open an application (state `received`), record its first event and mark the person an applicant."""
     with transaction.atomic():
@@ -45,22 +42,17 @@ def transition_application(application: Application, *, to: str, by: User | None
     Locks the row, checks the move against TRANSITIONS, saves the state, and records an event with
     who, when, from, to and note. Raises TransitionNotAllowed otherwise, leaving everything unchanged.
     """
-    to = S(to)
-    with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        if to not in TRANSITIONS[locked.state]:
-            raise TransitionNotAllowed(
-                f"An application that is {S(locked.state).label.lower()} cannot become {to.label.lower()}."
-            )
-        previous = locked.state
-        locked.state = to
-        locked.state_changed_at = timezone.now()
-        locked.save(update_fields=["state", "state_changed_at"])
-        ApplicationEvent.objects.create(
-            application=locked, actor=by, from_state=previous, to_state=to, note=note, at=locked.state_changed_at
-        )
-    application.state, application.state_changed_at = locked.state, locked.state_changed_at
-    return application
+    return change_state(
+        application,
+        to=to,
+        by=by,
+        note=note,
+        transitions=TRANSITIONS,
+        states=S,
+        event_model=ApplicationEvent,
+        event_field="application",
+        noun="application",
+    )
 
 
 def withdraw_application(application: Application, *, by: User, note: str = "") -> Application:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from applications import outbox
 from program.models import Role, User
 from program.services import grant_role
+from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
+from program.statemachine import change_state
 
 from . import checkins
 from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState, PayoutDetails, PayoutDetailsChange
@@ -26,10 +28,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DECLINED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-
-
-class TransitionNotAllowed(Exception):
-    pass
 
 
 def propose_grant(
@@ -63,22 +61,17 @@ def propose_grant(
 
 def transition_grant(grant: Grant, *, to: str, by: User | None, note: str = "") -> Grant:
     """Move a grant to state `to` under a row lock, recording who, when, from, to and note."""
-    to = S(to)
-    with transaction.atomic():
-        locked = Grant.objects.select_for_update().get(pk=grant.pk)
-        if to not in TRANSITIONS[locked.state]:
-            raise TransitionNotAllowed(
-                f"A grant that is {S(locked.state).label.lower()} cannot become {to.label.lower()}."
-            )
-        previous = locked.state
-        locked.state = to
-        locked.state_changed_at = timezone.now()
-        locked.save(update_fields=["state", "state_changed_at"])
-        GrantEvent.objects.create(
-            grant=locked, actor=by, from_state=previous, to_state=to, note=note, at=locked.state_changed_at
-        )
-    grant.state, grant.state_changed_at = locked.state, locked.state_changed_at
-    return grant
+    return change_state(
+        grant,
+        to=to,
+        by=by,
+        note=note,
+        transitions=TRANSITIONS,
+        states=S,
+        event_model=GrantEvent,
+        event_field="grant",
+        noun="grant",
+    )
 
 
 class ApprovalError(Exception):
