@@ -13,9 +13,10 @@ SOLVERS = {}
 
 
 def _register() -> None:
-    from . import interview  # noqa: PLC0415  (each kind registers itself; kinds load lazily)
+    from . import interview, pairing  # noqa: PLC0415  (kinds load on first use)
 
     SOLVERS["interview"] = interview.solve
+    SOLVERS["pairing"] = pairing.solve
 
 
 def solve(instance: dict) -> dict:

@@ -42,3 +42,36 @@ def interview_instance(
         "conflicts": conflicts,
         "options": {"interviews_per_applicant": 1},
     }
+
+
+def pairing_instance(
+    n: int, days: int = 20, *, seed: int = 1, absence_rate: float = 0.0, do_not_pair: int = 0, remote_share: float = 0.0
+) -> dict:
+    rng = random.Random(seed)
+    people = [
+        {
+            "id": f"p{i:03d}",
+            "skill": rng.randint(1, 5),
+            "background": rng.choice(["student", "professional"]),
+            "site": "remote" if rng.random() < remote_share else "in_person",
+            "tz_offset_h": 0,
+        }
+        for i in range(n)
+    ]
+    day_ids = [f"d{d:02d}" for d in range(1, days + 1)]
+    absences = {d: sorted(p["id"] for p in people if rng.random() < absence_rate) for d in day_ids}
+    absences = {d: a for d, a in absences.items() if a}
+    dnp = set()
+    while len(dnp) < do_not_pair:
+        a, b = rng.sample(people, 2)
+        dnp.add(tuple(sorted((a["id"], b["id"]))))
+    return {
+        "kind": "pairing",
+        "id": f"pairing-n{n}-d{days}-s{seed}",
+        "seed": seed,
+        "days": day_ids,
+        "participants": people,
+        "absences": absences,
+        "do_not_pair": [list(p) for p in sorted(dnp)],
+        "options": {"group_sizes": [2, 3], "trio_rule": "only_if_odd", "skill_gap_target": 2, "recent_window_days": 5},
+    }
