@@ -13,10 +13,16 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench import dashboards, grants, intake, review  # noqa: E402
+from bench import dashboards, grants, intake, review, scheduling  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 
-SUITES = {"dashboards": dashboards.run, "intake": intake.run, "review": review.run, "grants": grants.run}
+SUITES = {
+    "dashboards": dashboards.run,
+    "intake": intake.run,
+    "review": review.run,
+    "grants": grants.run,
+    "scheduling": scheduling.run,
+}
 
 
 def main(argv: list[str]) -> int:

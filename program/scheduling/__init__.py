@@ -13,10 +13,11 @@ SOLVERS = {}
 
 
 def _register() -> None:
-    from . import interview, pairing  # noqa: PLC0415  (kinds load on first use)
+    from . import interview, pairing, ta  # noqa: PLC0415  (kinds load on first use)
 
     SOLVERS["interview"] = interview.solve
     SOLVERS["pairing"] = pairing.solve
+    SOLVERS["ta"] = ta.solve
 
 
 def solve(instance: dict) -> dict:

@@ -75,3 +75,35 @@ def pairing_instance(
         "do_not_pair": [list(p) for p in sorted(dnp)],
         "options": {"group_sizes": [2, 3], "trio_rule": "only_if_odd", "skill_gap_target": 2, "recent_window_days": 5},
     }
+
+
+def ta_instance(n_tas: int, days: int = 20, rooms: int = 6, *, seed: int = 1) -> dict:
+    """Demand follows FORMAT.md: about one TA per ~6 pairs per room, lighter on Fridays."""
+    rng = random.Random(seed)
+    day_ids = [f"d{d:02d}" for d in range(1, days + 1)]
+    topic_list = ["pytorch", "cnn", "transformers", "interp", "rl", "scale"]
+    room_list = [{"id": f"r{r:02d}", "pairs": rng.randint(6, 14)} for r in range(1, rooms + 1)]
+    demand = {
+        d: {r["id"]: max(1, round(r["pairs"] / 6)) - (1 if (i % 5 == 4 and r["pairs"] > 9) else 0) for r in room_list}
+        for i, d in enumerate(day_ids)
+    }
+    tas = [
+        {
+            "id": f"t{j:03d}",
+            "available": sorted(rng.sample(day_ids, k=rng.randint(days // 4, days))),
+            "max_days": rng.randint(4, 14),
+            "topics": rng.sample(topic_list, k=rng.randint(1, 3)),
+        }
+        for j in range(n_tas)
+    ]
+    return {
+        "kind": "ta",
+        "id": f"ta-n{n_tas}-d{days}-s{seed}",
+        "seed": seed,
+        "days": day_ids,
+        "rooms": room_list,
+        "day_topics": {d: topic_list[i // 4 % len(topic_list)] for i, d in enumerate(day_ids)},
+        "demand": demand,
+        "tas": tas,
+        "options": {"max_rooms_per_ta_per_day": 1},
+    }
