@@ -13,11 +13,12 @@ SOLVERS = {}
 
 
 def _register() -> None:
-    from . import interview, pairing, ta  # noqa: PLC0415  (kinds load on first use)
+    from . import interview, lecture, pairing, ta  # noqa: PLC0415  (kinds load on first use)
 
     SOLVERS["interview"] = interview.solve
     SOLVERS["pairing"] = pairing.solve
     SOLVERS["ta"] = ta.solve
+    SOLVERS["lecture"] = lecture.solve
 
 
 def solve(instance: dict) -> dict:

@@ -107,3 +107,40 @@ def ta_instance(n_tas: int, days: int = 20, rooms: int = 6, *, seed: int = 1) ->
         "tas": tas,
         "options": {"max_rooms_per_ta_per_day": 1},
     }
+
+
+def lecture_instance(n_lectures: int, days: int = 20, *, n_lecturers: int = 8, seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    day_ids = [f"d{d:02d}" for d in range(1, days + 1)]
+    lecturers = [
+        {
+            "id": f"L{j:02d}",
+            "available": sorted(rng.sample(day_ids, k=rng.randint(days // 2, days))),
+            "max_total": rng.randint(4, 10),
+        }
+        for j in range(n_lecturers)
+    ]
+    lectures = []
+    for i in range(n_lectures):
+        due = min(days - 1, i * days // max(n_lectures, 1) + rng.randint(0, 2))
+        earliest = max(0, due - rng.randint(1, 4))
+        prereqs = [f"lec{k:02d}" for k in range(max(0, i - 3), i) if rng.random() < 0.3]
+        lectures.append(
+            {
+                "id": f"lec{i:02d}",
+                "earliest_day": day_ids[earliest],
+                "due_day": day_ids[due],
+                "lecturers": [x["id"] for x in rng.sample(lecturers, k=rng.randint(2, 4))],
+                "prerequisites": prereqs,
+            }
+        )
+    return {
+        "kind": "lecture",
+        "id": f"lecture-l{n_lectures}-d{days}-s{seed}",
+        "seed": seed,
+        "days": day_ids,
+        "slots_per_day": ["am", "pm"],
+        "lecturers": lecturers,
+        "lectures": lectures,
+        "options": {"one_lecture_per_slot": True, "lecturer_max_per_day": 1},
+    }
