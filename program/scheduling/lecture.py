@@ -62,7 +62,6 @@ def solve(instance: dict) -> dict:
     options = instance.get("options", {})
     per_day_cap = int(options.get("lecturer_max_per_day", 10**6))
     lecturers = {x["id"]: x for x in instance["lecturers"]}
-    by_id = {x["id"]: x for x in instance["lectures"]}
     dependents = defaultdict(list)
     for x in instance["lectures"]:
         for p in x.get("prerequisites", []):
