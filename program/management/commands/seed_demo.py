@@ -7,13 +7,14 @@ an entry point, not a layer other code builds on.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -92,6 +93,7 @@ LAST = [
 
 STAFF = [
     ("organizer@runway.test", "Olivia Organizer", [Role.ORGANIZER]),
+    ("payments@runway.test", "Paula Payments", [Role.ORGANIZER]),
     ("coordinator@runway.test", "Cody Coordinator", [Role.COORDINATOR]),
     ("reviewer@runway.test", "Rhea Reviewer", [Role.REVIEWER]),
     ("interviewer@runway.test", "Ivan Interviewer", [Role.INTERVIEWER, Role.REVIEWER]),
@@ -143,6 +145,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             staff = {email: self._person(email, name, roles) for email, name, roles in STAFF}
             self._organizer_totp(staff["organizer@runway.test"])
+            self._organizer_totp(staff["payments@runway.test"])
+            staff["payments@runway.test"].user_permissions.add(Permission.objects.get(codename="make_payments"))
             for copy in range(scale):
                 self._program(copy, staff["organizer@runway.test"], staff["coordinator@runway.test"])
         if not quiet:
@@ -234,6 +238,12 @@ class Command(BaseCommand):
             if kind == CallKind.GRANT and application.state == "accepted":
                 accepted_grant_apps.append(application)
         self._grants(accepted_grant_apps, organizer)
+        self._reviews(
+            calls[CallKind.PARTICIPANT],
+            [User.objects.get(email="reviewer@runway.test"), User.objects.get(email="interviewer@runway.test")],
+        )
+        if copy == 0:
+            self._interview_slots(cohort, User.objects.get(email="interviewer@runway.test"))
 
     def _state_order(self, kinds: list[str]) -> list[str]:
         """Spread the 60 states over the calls: grant applications include 5+ accepted ones."""
@@ -247,27 +257,74 @@ class Command(BaseCommand):
         return states
 
     def _grants(self, applications, organizer: User) -> None:
+        """Five grants, one per state, made by the real services (installments, check-ins, events)."""
         from grants.models import Grant
-        from grants.services import propose_grant, transition_grant
+        from grants.services import approve_grant, cancel_grant, mark_due, propose_grant, transition_grant
 
-        for application, state in zip(applications[:5], GRANT_STATES):
+        today = timezone.localdate()
+        for index, (application, state) in enumerate(zip(applications[:5], GRANT_STATES)):
             if Grant.objects.filter(application=application).exists():
                 continue
             grant = propose_grant(
                 application.applicant,
-                monthly_stipend=Decimal("3500.00"),
-                start_date=application.created_at.date() + timedelta(days=14),
+                monthly_stipend=Decimal("3000.00"),
+                # The active grant started 40 days ago, so it has a paid-able installment and a check-in.
+                start_date=today - timedelta(days=40) if state == "active" else today + timedelta(days=14 + index),
                 study_plan="Replicate DQN, A2C and PPO; work through Sutton & Barto chapters 1–13.",
                 application=application,
                 by=organizer,
             )
-            for step in GRANT_PATHS[state]:
-                transition_grant(grant, to=step, by=organizer, note="demo data")
+            if state == "proposed":
+                continue
+            approve_grant(grant, by=organizer, note="demo data")
+            if state == "cancelled":
+                cancel_grant(grant, by=organizer, reason="demo data: took a job before starting")
+            elif state in ("active", "completed"):
+                transition_grant(grant, to="active", by=organizer, note="demo data: letter accepted")
+                if state == "completed":
+                    transition_grant(grant, to="completed", by=organizer, note="demo data")
+        mark_due(today)
+
+    def _reviews(self, call, reviewers: list[User]) -> None:
+        """Two submitted reviews for every application past submission, scored by a fixed pattern."""
+        from applications.models import Review, ReviewAssignment
+        from applications.reviews import save_review
+
+        keys = list(call.criteria.values_list("key", flat=True))
+        reviewed_states = ("in_review", "interview", "accepted", "waitlisted", "rejected")
+        for n, application in enumerate(call.applications.filter(state__in=reviewed_states).order_by("pk")):
+            for k, reviewer in enumerate(reviewers):
+                if ReviewAssignment.objects.filter(application=application, reviewer=reviewer).exists():
+                    continue
+                ReviewAssignment.objects.create(application=application, reviewer=reviewer, notified_at=timezone.now())
+                if application.state == "in_review" and (n + k) % 3 == 0:
+                    continue  # some reviews still to do
+                base = 2 + (n * 7 + k * 3) % 4  # 2..5; the second reviewer is a little harsher
+                scores = {key: max(1, min(5, base - k + (i % 2))) for i, key in enumerate(keys)}
+                if not Review.objects.filter(application=application, reviewer=reviewer).exists():
+                    save_review(
+                        application,
+                        reviewer=reviewer,
+                        scores=scores,
+                        comment="Demo review.",
+                        recommendation="yes" if base >= 4 else "maybe",
+                        submit=True,
+                    )
+
+    def _interview_slots(self, cohort, interviewer: User) -> None:
+        from applications.models import InterviewSlot
+
+        first = timezone.make_aware(datetime.combine(cohort.starts_on + timedelta(days=7), time(10, 0)))
+        for k in range(6):
+            InterviewSlot.objects.get_or_create(
+                interviewer=interviewer, starts_at=first + timedelta(hours=k), defaults={"minutes": 45}
+            )
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password for all: runway-demo):"))
         rows = [
             ("organizer", "organizer@runway.test", f"two-factor required; TOTP secret {DEMO_TOTP_SECRET}"),
+            ("payments", "payments@runway.test", "an organizer with the payments permission; same TOTP secret"),
             ("coordinator", "coordinator@runway.test", ""),
             ("reviewer", "reviewer@runway.test", ""),
             ("interviewer", "interviewer@runway.test", "also a reviewer"),
