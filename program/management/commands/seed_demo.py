@@ -285,6 +285,28 @@ class Command(BaseCommand):
                     transition_grant(grant, to="completed", by=organizer, note="demo data")
         mark_due(today)
 
+    def _answers(self, call) -> None:
+        """Background and where-they-heard answers for every application past the questionnaire."""
+        from applications.models import Answer
+
+        questions = {q.key: q for q in call.questionnaire.questions.filter(key__in=["background", "heard_from"])}
+        sources = ["A friend", "AI Alignment Forum", "LessWrong", "University", "Twitter"]
+        for n, application in enumerate(
+            call.applications.exclude(state__in=["received", "questionnaire_sent"]).order_by("pk")
+        ):
+            if "background" in questions:
+                Answer.objects.get_or_create(
+                    application=application,
+                    question=questions["background"],
+                    defaults={"value": "Student" if n % 3 == 0 else "Professional"},
+                )
+            if "heard_from" in questions:
+                Answer.objects.get_or_create(
+                    application=application,
+                    question=questions["heard_from"],
+                    defaults={"value": sources[n % len(sources)]},
+                )
+
     def _reviews(self, call, reviewers: list[User]) -> None:
         """Two submitted reviews for every application past submission, scored by a fixed pattern."""
         from applications.models import Review, ReviewAssignment
