@@ -145,6 +145,9 @@ class Cohort(models.Model):
         default=True, help_text="Add a Saturday each week, marked optional for participants."
     )
     location = models.CharField(max_length=200, blank=True)
+    curriculum = models.ForeignKey(
+        "Curriculum", null=True, blank=True, on_delete=models.SET_NULL, related_name="cohorts"
+    )
 
     class Meta:
         ordering = ["-starts_on"]
@@ -170,6 +173,9 @@ class ProgramDay(models.Model):
     number = models.PositiveSmallIntegerField()
     is_optional = models.BooleanField(default=False)
     title = models.CharField(max_length=200, blank=True)
+    curriculum_day = models.ForeignKey(
+        "CurriculumDay", null=True, blank=True, on_delete=models.SET_NULL, related_name="program_days"
+    )
 
     class Meta:
         ordering = ["cohort", "date"]
@@ -213,3 +219,49 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Curriculum(models.Model):
+    """A bootcamp curriculum as checked into its repository (imported by `manage.py import_curriculum`)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=100, blank=True, help_text="e.g. the repository's git tag or commit")
+    imported_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+class CurriculumDay(models.Model):
+    curriculum = models.ForeignKey(Curriculum, on_delete=models.CASCADE, related_name="days")
+    key = models.SlugField(max_length=60, help_text="Stable id across re-imports, e.g. 'w1d3' or 'transformers'.")
+    number = models.PositiveSmallIntegerField()
+    week = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    topic = models.CharField(max_length=100, blank=True)
+    readings = models.JSONField(default=list, blank=True, help_text="[{title, url}]")
+    lectures = models.JSONField(default=list, blank=True, help_text="Lecture topics for the day.")
+
+    class Meta:
+        ordering = ["curriculum", "number"]
+        constraints = [models.UniqueConstraint(fields=["curriculum", "key"], name="curriculum_day_key_unique")]
+
+    def __str__(self) -> str:
+        return f"Day {self.number}: {self.title}"
+
+
+class Exercise(models.Model):
+    day = models.ForeignKey(CurriculumDay, on_delete=models.CASCADE, related_name="exercises")
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    test_ids = models.JSONField(default=list, help_text="pytest node ids (without the file path) that check it.")
+    retired = models.BooleanField(default=False, help_text="Gone from the latest import; kept so progress is not lost.")
+
+    class Meta:
+        ordering = ["day", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["day", "key"], name="exercise_key_unique")]
+
+    def __str__(self) -> str:
+        return self.title
