@@ -822,3 +822,10 @@ def _sentence(start: str, resume: Document | None, notes: list[str]) -> str:
     if notes:
         text += " Also " + "; ".join(notes) + "."
     return text
+
+
+def process_pending(*, older_than_seconds: int = 300, limit: int = 200) -> int:
+    """Sweep: messages stored but never processed (the process stopped in between) are processed now."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = InboundMessage.objects.filter(outcome=O.PENDING, received_at__lte=cutoff).order_by("received_at")[:limit]
+    return sum(1 for message in pending if process(message).outcome != O.PENDING)

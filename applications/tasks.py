@@ -17,8 +17,9 @@ def task_send_outbound(message_id: int) -> bool:
 
 @shared_task(name="applications.tasks.task_send_queued_outbound")
 def task_send_queued_outbound(limit: int = 200) -> int:
-    """Sweep: acknowledge what was missed and send what is still queued (the broker was down, or a
-    send failed and was put back)."""
+    """Sweep: process mail stored but never processed, acknowledge what was missed, and send what is
+    still queued (the broker was down, or a send failed and was put back)."""
+    intake.process_pending(limit=limit)
     intake.acknowledge_pending(limit=limit)
     outbox.requeue_stale()
     return outbox.send_queued(limit=limit)

@@ -235,3 +235,16 @@ def test_sweep_acknowledges_an_application_whose_task_was_never_queued(grant_cal
     ack = OutboundMessage.objects.get()
     assert (first, second) == (1, 0)
     assert (ack.application, ack.in_reply_to) == (application, "<nia-1@example.org>")
+
+
+def test_a_message_stored_but_never_processed_is_picked_up_by_the_sweep(grant_call):
+    from applications.models import InboundMessage
+
+    message = intake.store_raw(RAW, source="stdin")  # the process stopped right after storing
+    InboundMessage.objects.filter(pk=message.pk).update(received_at=timezone.now() - timedelta(minutes=10))
+
+    swept = intake.process_pending()
+    again = intake.process_pending()
+
+    message.refresh_from_db()
+    assert (swept, again, message.outcome) == (1, 0, "application_created")
