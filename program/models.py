@@ -202,6 +202,9 @@ class Enrollment(models.Model):
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     enrolled_at = models.DateTimeField(default=now)
+    skill = models.PositiveSmallIntegerField(default=3, help_text="1–5, set by the coordinator (pairing balances it).")
+    background = models.CharField(max_length=20, blank=True, help_text="student / professional")
+    remote = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cohort", "user", "role"], name="enrollment_once_per_role")]
@@ -265,3 +268,39 @@ class Exercise(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Absence(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="absences")
+    day = models.ForeignKey(ProgramDay, on_delete=models.CASCADE, related_name="absences")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrollment", "day"], name="absence_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.user} absent on {self.day}"
+
+
+class DoNotPair(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="do_not_pair")
+    first = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.first} ≠ {self.second}"
+
+
+class PairGroup(models.Model):
+    """A pair (or trio) working together on one program day, with the workspace its lab reports use."""
+
+    day = models.ForeignKey(ProgramDay, on_delete=models.CASCADE, related_name="groups")
+    members = models.ManyToManyField(User, related_name="pair_groups")
+    locked = models.BooleanField(default=False, help_text="Kept as is when pairs are regenerated.")
+    workspace = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["day", "workspace"]
+        constraints = [models.UniqueConstraint(fields=["day", "workspace"], name="workspace_once_per_day")]
+
+    def __str__(self) -> str:
+        return self.workspace

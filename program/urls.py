@@ -8,5 +8,6 @@ urlpatterns = [
     path("dashboard/<str:role>/", views.dashboard, name="dashboard"),
     path("dashboard/<str:role>/panels/<slug:key>/", views.dashboard_panel, name="dashboard-panel"),
     path("cohorts/<slug:slug>/", views.cohort_detail, name="cohort"),
+    path("cohorts/<slug:slug>/pairs/", views.board, name="board"),
     path("profile/", views.profile, name="profile"),
 ]

@@ -53,6 +53,7 @@ MATRIX = [
     ("program:dashboard-panel", "panel:organizer:nonsense", "get", {"anonymous": 302, "organizer": 404}, 403),
     ("program:cohort", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200}, 403),
     ("program:cohort", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("program:board", "cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     (
         "applications:detail",

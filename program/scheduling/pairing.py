@@ -84,12 +84,20 @@ def _greedy(instance: dict) -> dict:
     dnp = _dnp(instance)
     rng = random.Random(instance.get("seed", 0))
     order = {pid: i for i, pid in enumerate(rng.sample(list(people), len(people)))}
+    # Extensions to FORMAT.md used by Runway's pages (absent from an instance, they change nothing):
+    # "history": groups of earlier days that count as already paired; "fixed": {day: [groups]} kept as is.
     together: Counter = Counter()
+    for group in instance.get("history", []):
+        for a, b in combinations(group, 2):
+            together[frozenset((a, b))] += 1
+    fixed = instance.get("fixed", {})
     last_day: dict = {}
     trios: Counter = Counter()
     schedule = {}
     for index, day in enumerate(instance["days"]):
-        present = sorted(_present(instance, day), key=order.get)
+        kept = [list(g) for g in fixed.get(day, [])]
+        kept_people = {p for g in kept for p in g}
+        present = sorted((p for p in _present(instance, day) if p not in kept_people), key=order.get)
 
         def cost(a, b, index=index):
             key = frozenset((a, b))
@@ -125,7 +133,10 @@ def _greedy(instance: dict) -> dict:
         if trio is not None:
             groups.append(trio)
         elif len(present) == 1:
-            groups = [present]
+            groups = [present] if not kept else []
+            if kept:
+                kept[0].append(present[0])  # one person left: joins a kept group rather than working alone
+        groups = kept + groups
         for group in groups:
             if len(group) == 3:
                 for member in group:
@@ -159,7 +170,14 @@ def _match(present: list, cost, dnp) -> list[list]:
 
 def _circle_applicable(instance: dict) -> bool:
     n = len(instance["participants"])
-    return n % 2 == 0 and n >= 2 and not any(instance.get("absences", {}).values()) and not instance.get("do_not_pair")
+    return (
+        n % 2 == 0
+        and n >= 2
+        and not any(instance.get("absences", {}).values())
+        and not instance.get("do_not_pair")
+        and not instance.get("history")
+        and not instance.get("fixed")
+    )
 
 
 def _circle(instance: dict) -> dict:
