@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .dashboard import Panel, register_panel
-from .models import Cohort, Enrollment, ProgramDay, Role
+from .models import Cohort, Enrollment, PairGroup, ProgramDay, Role
 
 
 def _count(model, **filters):
@@ -56,8 +56,16 @@ def my_cohort_context(request: HttpRequest, role: str) -> dict:
     upcoming: dict[int, list[ProgramDay]] = {}
     for day in days:
         upcoming.setdefault(day.cohort_id, []).append(day)
+    groups = {
+        g.day_id: [m for m in g.members.all() if m.pk != request.user.pk]
+        for g in PairGroup.objects.filter(
+            day__in=[d for ds in upcoming.values() for d in ds], members=request.user
+        ).prefetch_related("members")
+    }
     for enrollment in enrollments:
         enrollment.upcoming = upcoming.get(enrollment.cohort_id, [])[:3]
+        for day in enrollment.upcoming:
+            day.partners = groups.get(day.pk)
         enrollment.today = next((d for d in enrollment.upcoming if d.date == today), None)
     return {"enrollments": enrollments, "today": today}
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from applications.models import Interview, InterviewSlot, ReviewAssignment
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
-from program.models import Role
+from program.models import PairGroup, ProgramDay, Role
 from program.services import enroll
 from tests.conftest import make_person
 from tests.factories import CallFactory, CohortFactory, UserFactory
@@ -33,6 +33,10 @@ def _grow(role: str, n: int, user, cohort) -> None:
         other = CohortFactory()
         if role in (Role.TA, Role.PARTICIPANT):
             enroll(other, user, role=role)
+            if role == Role.PARTICIPANT:  # today's pair in each cohort, so the pairs queries run
+                day = ProgramDay.objects.create(cohort=other, date=timezone.localdate(), number=1)
+                group = PairGroup.objects.create(day=day, workspace=f"w{other.pk}")
+                group.members.set([user, person])
         enroll(cohort, person, role=Role.PARTICIPANT)
 
 
@@ -42,15 +46,15 @@ def _grow(role: str, n: int, user, cohort) -> None:
 #   coordinator: cohorts with counts, today's days
 #   reviewer: assignments to do, their count, submitted count
 #   interviewer: upcoming interviews, count of those to score
-#   ta / participant: enrollments, days of the coming week
+#   ta / participant: enrollments, days of the coming week, their pair groups, the groups' members
 #   applicant: my applications, my grants
 EXPECTED_QUERIES = {
     "organizer": 11,
     "coordinator": 5,
     "reviewer": 6,
     "interviewer": 5,
-    "ta": 5,
-    "participant": 5,
+    "ta": 6,  # no pair groups: the members prefetch does not run
+    "participant": 7,
     "applicant": 5,
 }
 
