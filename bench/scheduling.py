@@ -12,7 +12,7 @@ from .harness import Row
 
 def run() -> list[Row]:
     rows = []
-    for n, absence in [(40, 0.0), (40, 0.05), (100, 0.05)]:
+    for n, absence in [(40, 0.0), (40, 0.05), (100, 0.05), (500, 0.05)]:
         instance = pairing_instance(n, 20, seed=1, absence_rate=absence, do_not_pair=2 if absence else 0)
         started = time.perf_counter()
         meta = solve(instance)["meta"]

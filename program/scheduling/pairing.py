@@ -129,7 +129,7 @@ def _greedy(instance: dict) -> dict:
                 )
             )
             present = [p for p in present if p not in trio]
-        groups = _match(present, cost, dnp)
+        groups = _match_in_blocks(present, cost, dnp, random.Random(f"{instance.get('seed', 0)}:{index}"))
         if trio is not None:
             groups.append(trio)
         elif len(present) == 1:
@@ -146,6 +146,27 @@ def _greedy(instance: dict) -> dict:
                 last_day[frozenset((a, b))] = index
         schedule[day] = [sorted(g, key=order.get) for g in groups]
     return schedule
+
+
+BLOCK = 64  # above this many people, match within blocks re-drawn every day (blossom matching is ~n³)
+
+
+def _match_in_blocks(present: list, cost, dnp, rng: random.Random) -> list[list]:
+    """For large cohorts: shuffle the day's people into even blocks of at most BLOCK and match each.
+    With fresh blocks every day everyone still meets new people; history still counts in the costs."""
+    if len(present) <= BLOCK:
+        return _match(present, cost, dnp)
+    shuffled = rng.sample(present, len(present))
+    count = math.ceil(len(shuffled) / BLOCK)
+    size = math.ceil(len(shuffled) / count / 2) * 2
+    groups = []
+    for start in range(0, len(shuffled), size):
+        block = shuffled[start : start + size]
+        try:
+            groups.extend(_match(block, cost, dnp))
+        except Infeasible:
+            return _match(present, cost, dnp)  # do-not-pair split a block badly: match everyone at once
+    return groups
 
 
 def _match(present: list, cost, dnp) -> list[list]:

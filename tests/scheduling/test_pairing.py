@@ -62,3 +62,12 @@ def test_forty_people_twenty_days_with_absences_has_no_repeats_and_meets_the_gap
 
     assert (meta["repeat_events"], meta["repeat_events_lower_bound"]) == (0, 0)
     assert meta["groups_over_gap_target"] <= 0.1 * 20 * 20
+
+
+def test_large_cohorts_are_matched_in_daily_blocks_without_breaking_rules():
+    instance = pairing_instance(150, 6, seed=2, absence_rate=0.05, do_not_pair=4)
+
+    schedule = solve(instance)
+
+    assert violations(instance, schedule["days"]) == {}
+    assert schedule["meta"]["repeat_events"] == 0
