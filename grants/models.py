@@ -175,20 +175,26 @@ class Payment(models.Model):
         return f"{self.get_kind_display()} {self.amount} {self.currency} for installment #{self.installment_id}"
 
 
-class GrantLetter(models.Model):
-    """The grant letter as sent: the PDF, which template version made it, its hash, and the acceptance."""
+class StoredLetter(models.Model):
+    """A letter as sent: the PDF, which template version made it, and its hash."""
 
-    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="letters")
     file = models.FileField(upload_to="letters/%Y/%m/", max_length=200)
     template_version = models.CharField(max_length=100)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
+class GrantLetter(StoredLetter):
+    """The grant letter, and the grantee's click-through acceptance."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="letters")
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_name = models.CharField(max_length=200, blank=True)
     accepted_ip = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Letter for grant #{self.grant_id} ({self.template_version})"
@@ -287,20 +293,13 @@ class OutcomeRequest(models.Model):
         return f"Outcome request +{self.months_after_end}m for grant #{self.grant_id}"
 
 
-class TAOfferLetter(models.Model):
-    """An offer letter for a paid TA, made with the grant-letter machinery (PDF, version, hash)."""
+class TAOfferLetter(StoredLetter):
+    """An offer letter for a paid TA, made with the grant-letter machinery."""
 
     offer = models.ForeignKey("applications.Offer", on_delete=models.PROTECT, related_name="ta_letters")
     daily_rate = models.DecimalField(max_digits=8, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
-    file = models.FileField(upload_to="letters/%Y/%m/", max_length=200)
-    template_version = models.CharField(max_length=100)
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"TA offer letter for offer #{self.offer_id}"
