@@ -304,3 +304,34 @@ class PairGroup(models.Model):
 
     def __str__(self) -> str:
         return self.workspace
+
+
+def _feed_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A secret calendar URL for one person or one cohort; rotating it replaces the token."""
+
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
+    cohort = models.OneToOneField(Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=_feed_token)
+    rotated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, cohort__isnull=True)
+                | models.Q(user__isnull=True, cohort__isnull=False),
+                name="feed_for_a_person_or_a_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user or self.cohort}"
+
+    def rotate(self) -> None:
+        self.token, self.rotated_at = _feed_token(), now()
+        self.save(update_fields=["token", "rotated_at"])

@@ -9,5 +9,8 @@ urlpatterns = [
     path("dashboard/<str:role>/panels/<slug:key>/", views.dashboard_panel, name="dashboard-panel"),
     path("cohorts/<slug:slug>/", views.cohort_detail, name="cohort"),
     path("cohorts/<slug:slug>/pairs/", views.board, name="board"),
+    path("cohorts/<slug:slug>/calendar/", views.rotate_cohort_feed, name="cohort-feed"),
     path("profile/", views.profile, name="profile"),
+    path("calendar/", views.my_calendar, name="calendar"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
 ]

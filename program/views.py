@@ -10,15 +10,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import pairs
+from . import calendars, pairs
 from .dashboard import panel_for, panels_for
 from .forms import ProfileForm
 from .health import check_broker, check_database
-from .models import Cohort, Enrollment, PairGroup, ProgramDay, Role, User, WorkerHeartbeat
+from .models import CalendarFeed, Cohort, Enrollment, PairGroup, ProgramDay, Role, User, WorkerHeartbeat
 from .scheduling import Infeasible
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "participants": [e for e in enrollments if e.role == Role.PARTICIPANT],
             "today": timezone.localdate(),
             "can_edit": request.user.has_perm("program.change_cohort", cohort),
+            "feed": CalendarFeed.objects.filter(cohort=cohort).first(),
         },
     )
 
@@ -173,3 +175,40 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The secret feed URL: no sign-in (calendar apps cannot), the unguessable token is the key."""
+    feed = CalendarFeed.objects.filter(token=token).select_related("user", "cohort").first()
+    if feed is None:
+        raise Http404("No calendar at this address (it may have been rotated).")
+    body = calendars.person_feed(feed.user) if feed.user_id else calendars.cohort_feed(feed.cohort)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="runway.ics"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        feed.rotate()
+        messages.success(request, "New calendar address made; the old one no longer works.")
+        return redirect("program:calendar")
+    url = request.build_absolute_uri(reverse("program:feed", kwargs={"token": feed.token}))
+    return render(request, "program/calendar.html", {"feed": feed, "url": url})
+
+
+@require_POST
+@login_required
+def rotate_cohort_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    cohort = _get_cohort_for_user(request, slug)
+    if not request.user.has_perm("program.change_cohort", cohort):
+        raise PermissionDenied("Only coordinators and organizers manage the cohort's calendar.")
+    feed, created = CalendarFeed.objects.get_or_create(cohort=cohort)
+    if not created:
+        feed.rotate()
+    messages.success(request, "New calendar address for the cohort; the old one no longer works.")
+    return redirect("program:cohort", slug=cohort.slug)
