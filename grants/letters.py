@@ -1,70 +1,42 @@
 """Grant letters: HTML rendered to PDF with WeasyPrint, stored with the template version and a
 SHA-256, emailed through the outbox, accepted by the grantee with a click-through.
 
-WeasyPrint fetches any URL it finds in the HTML (file://, http://), which would let a crafted field
-embed a local file in the PDF. Every field is escaped by the template engine, and the fetcher below
-allows only data: URLs and Runway's own static files.
+Rendering goes through program.pdf, whose fetcher refuses file:// and http:// (a crafted field must
+not embed a local file in the PDF).
 """
 
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from applications import outbox
 from applications.models import CallKind, Offer
 from program.models import User
+from program.pdf import render_pdf
 
 from .models import Grant, GrantLetter, GrantState, TAOfferLetter
 from .services import transition_grant
 
 LETTER_TEMPLATE = "grants/letter.html"
 TA_LETTER_TEMPLATE = "grants/ta_offer_letter.html"
-STATIC_SCHEME = "runway-static:"
 
 
 class LetterError(Exception):
     pass
 
 
-class SafeFetcher(URLFetcher):
-    """Only data: URLs and `runway-static:<path>` (our own static files); everything else refused."""
-
-    def __init__(self):
-        super().__init__(allowed_protocols=["data"], allow_redirects=False, timeout=2)
-
-    def fetch(self, url, headers=None):
-        if url.startswith(STATIC_SCHEME):
-            path = finders.find(url[len(STATIC_SCHEME) :].lstrip("/"))
-            if not path:
-                raise ValueError(f"no such static file: {url}")
-            with open(path, "rb") as fh:
-                body = fh.read()
-            return URLFetcherResponse(
-                url, body=body, headers={"Content-Type": mimetypes.guess_type(path)[0] or "application/octet-stream"}
-            )
-        return super().fetch(url, headers)
-
-
 def template_version(name: str = LETTER_TEMPLATE) -> str:
     """The letter template's name and the hash of its source: which wording a person accepted."""
     source = get_template(name).template.source
     return f"{name}@{hashlib.sha256(source.encode()).hexdigest()[:12]}"
-
-
-def render_pdf(html: str) -> bytes:
-    return HTML(string=html, url_fetcher=SafeFetcher()).write_pdf()
 
 
 def letter_html(grant: Grant) -> str:

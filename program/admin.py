@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Cohort, Enrollment, ProgramDay, RoleAssignment, User, WorkerHeartbeat
+from .models import Cohort, Enrollment, LabMachine, ProgramDay, RoleAssignment, Room, User, WorkerHeartbeat
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -52,3 +52,26 @@ class EnrollmentAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("name", "hostname", "seen_at")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("name", "capacity", "pairs_per_ta")
+
+
+@admin.register(LabMachine)
+class LabMachineAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "room", "active", "last_success_at", "consecutive_failures")
+    list_filter = ("active", "room")
+    readonly_fields = (
+        "hostname",
+        "agent_version",
+        "gpus",
+        "gpus_note",
+        "last_seq",
+        "last_attempt_at",
+        "last_success_at",
+        "latency_ms",
+        "consecutive_failures",
+        "last_error",
+    )

@@ -205,6 +205,8 @@ class Enrollment(models.Model):
     skill = models.PositiveSmallIntegerField(default=3, help_text="1–5, set by the coordinator (pairing balances it).")
     background = models.CharField(max_length=20, blank=True, help_text="student / professional")
     remote = models.BooleanField(default=False)
+    max_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="TAs: most days they work.")
+    topics = models.CharField(max_length=200, blank=True, help_text="TAs: comma-separated topics they know well.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cohort", "user", "role"], name="enrollment_once_per_role")]
@@ -290,20 +292,110 @@ class DoNotPair(models.Model):
         return f"{self.first} ≠ {self.second}"
 
 
+class Room(models.Model):
+    """A room people work or meet in; lab machines stand in rooms and TAs are assigned to rooms."""
+
+    name = models.CharField(max_length=100, unique=True)
+    capacity = models.PositiveSmallIntegerField(default=0, help_text="Seats (0: not tracked).")
+    pairs_per_ta = models.PositiveSmallIntegerField(default=6, help_text="One TA is wanted per this many pairs.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LabMachine(models.Model):
+    """A GPU machine running the lab agent. The health fields are written by the progress collector."""
+
+    name = models.SlugField(max_length=100, unique=True)
+    url = models.URLField(help_text="The agent's base URL, e.g. http://10.0.0.12:8750")
+    token = models.CharField(max_length=200, help_text="This machine's bearer token (one per machine).")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="machines")
+    active = models.BooleanField(default=True)
+    hostname = models.CharField(max_length=200, blank=True)
+    agent_version = models.CharField(max_length=50, blank=True)
+    gpus = models.JSONField(default=list, blank=True)
+    gpus_note = models.CharField(max_length=300, blank=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PairGroup(models.Model):
-    """A pair (or trio) working together on one program day, with the workspace its lab reports use."""
+    """A pair (or trio) working together on one program day, with the lab machine and workspace its
+    lab reports use: this dated assignment is what links pulled progress to people."""
 
     day = models.ForeignKey(ProgramDay, on_delete=models.CASCADE, related_name="groups")
     members = models.ManyToManyField(User, related_name="pair_groups")
     locked = models.BooleanField(default=False, help_text="Kept as is when pairs are regenerated.")
     workspace = models.CharField(max_length=100)
+    machine = models.ForeignKey(LabMachine, null=True, blank=True, on_delete=models.SET_NULL, related_name="groups")
 
     class Meta:
         ordering = ["day", "workspace"]
-        constraints = [models.UniqueConstraint(fields=["day", "workspace"], name="workspace_once_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "workspace"], name="workspace_once_per_day"),
+            models.UniqueConstraint(fields=["day", "machine"], name="machine_once_per_day"),
+        ]
 
     def __str__(self) -> str:
         return self.workspace
+
+
+class Session(models.Model):
+    """A lecture, reading block, pair-programming block or office hours on a program day."""
+
+    class Kind(models.TextChoices):
+        LECTURE = "lecture", "Lecture"
+        READING = "reading", "Reading block"
+        PAIRING = "pairing", "Pair programming"
+        OFFICE_HOURS = "office_hours", "Office hours"
+
+    day = models.ForeignKey(ProgramDay, on_delete=models.CASCADE, related_name="sessions")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LECTURE)
+    title = models.CharField(max_length=200)
+    speaker = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    link = models.URLField(blank=True, help_text="Reading or slides.")
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TAAssignment(models.Model):
+    """A TA on duty in a room on a program day (at most one room a day)."""
+
+    day = models.ForeignKey(ProgramDay, on_delete=models.CASCADE, related_name="ta_assignments")
+    ta = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ta_assignments")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="ta_assignments")
+
+    class Meta:
+        ordering = ["day", "room", "ta"]
+        constraints = [models.UniqueConstraint(fields=["day", "ta"], name="ta_one_room_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.ta} in {self.room} on {self.day}"
 
 
 def _feed_token() -> str:

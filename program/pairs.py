@@ -9,6 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from . import staffing
 from .models import Absence, Cohort, DoNotPair, Enrollment, PairGroup, ProgramDay, Role, User
 from .scheduling import pairing, solve
 
@@ -88,6 +89,7 @@ def generate(cohort: Cohort, *, from_day: date | None = None, seed: int = 0) -> 
                     index += 1
                 record = PairGroup.objects.create(day=day, workspace=workspace)
                 record.members.set([users[p] for p in group])
+        staffing.assign_machines(days)
     return schedule["meta"]
 
 

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .dashboard import Panel, register_panel
+from .dashboard import NavLink, Panel, register_link, register_panel
 from .models import Cohort, Enrollment, PairGroup, ProgramDay, Role
 
 
@@ -88,3 +88,5 @@ register_panel(
         10,
     ),
 )
+register_link(Role.PARTICIPANT, NavLink("Today", "program:today", 5))
+register_link(Role.TA, NavLink("Today", "program:today", 5))

@@ -52,13 +52,13 @@ rules.add_perm("program.view_cohort", is_organizer | is_coordinator | is_enrolle
 rules.add_perm("program.change_cohort", is_organizer | is_coordinator)
 
 # The admin back office: organizers manage everything in program, coordinators the cohort side.
-for _model in ("programday", "enrollment"):
+_COHORT_SIDE = ("programday", "enrollment", "room", "labmachine", "session", "taassignment")
+for _model in _COHORT_SIDE:
     rules.add_perm(f"program.view_{_model}", is_organizer | is_coordinator)
-for _model in ("cohort", "programday", "enrollment"):
+    rules.add_perm(f"program.change_{_model}", is_organizer | is_coordinator)
+for _model in ("cohort", *_COHORT_SIDE):
     for _action in ("add", "delete"):
         rules.add_perm(f"program.{_action}_{_model}", is_organizer | is_coordinator)
-for _model in ("programday", "enrollment"):
-    rules.add_perm(f"program.change_{_model}", is_organizer | is_coordinator)
 for _model in ("user", "roleassignment", "workerheartbeat"):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"program.{_action}_{_model}", is_organizer)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_schedule
 
 app_name = "program"
 urlpatterns = [
@@ -8,7 +8,10 @@ urlpatterns = [
     path("dashboard/<str:role>/", views.dashboard, name="dashboard"),
     path("dashboard/<str:role>/panels/<slug:key>/", views.dashboard_panel, name="dashboard-panel"),
     path("cohorts/<slug:slug>/", views.cohort_detail, name="cohort"),
-    path("cohorts/<slug:slug>/pairs/", views.board, name="board"),
+    path("cohorts/<slug:slug>/pairs/", views_schedule.board, name="board"),
+    path("cohorts/<slug:slug>/week.pdf", views_schedule.week_pdf, name="week-pdf"),
+    path("cohorts/<slug:slug>/lectures/plan/", views_schedule.lecture_plan, name="lecture-plan"),
+    path("today/", views_schedule.today, name="today"),
     path("cohorts/<slug:slug>/calendar/", views.rotate_cohort_feed, name="cohort-feed"),
     path("profile/", views.profile, name="profile"),
     path("calendar/", views.my_calendar, name="calendar"),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,12 +14,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import calendars, pairs
+from . import calendars
 from .dashboard import panel_for, panels_for
 from .forms import ProfileForm
 from .health import check_broker, check_database
-from .models import CalendarFeed, Cohort, Enrollment, PairGroup, ProgramDay, Role, User, WorkerHeartbeat
-from .scheduling import Infeasible
+from .models import CalendarFeed, Cohort, Enrollment, ProgramDay, Role, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -124,57 +122,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
         body["worker_last_seen"] = beat.isoformat() if beat else None
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def board(request: HttpRequest, slug: str) -> HttpResponse:
-    """The coordinator's pairs board: generate, lock, swap, and the quality figures."""
-    cohort = _get_cohort_for_user(request, slug)
-    if not request.user.has_perm("program.change_cohort", cohort):
-        raise PermissionDenied("Only coordinators and organizers edit the pairs.")
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "generate":
-                start = request.POST.get("from") or None
-                meta = pairs.generate(cohort, from_day=date.fromisoformat(start) if start else None)
-                messages.success(
-                    request,
-                    f"Pairs generated: {meta.get('repeat_events', 0)} repeats (the least possible is {meta.get('repeat_events_lower_bound', 0)}).",
-                )
-            elif action == "lock":
-                group = get_object_or_404(PairGroup, pk=request.POST.get("group"), day__cohort=cohort)
-                PairGroup.objects.filter(pk=group.pk).update(locked=not group.locked)
-            elif action == "swap":
-                day = get_object_or_404(ProgramDay, pk=request.POST.get("day"), cohort=cohort)
-                first = get_object_or_404(User, pk=request.POST.get("first"))
-                second = get_object_or_404(User, pk=request.POST.get("second"))
-                pairs.swap(day, first, second)
-                messages.success(
-                    request,
-                    f"Swapped {first.display_name} and {second.display_name} on day {day.number}; both groups are now locked.",
-                )
-        except (Infeasible, ValueError, PairGroup.DoesNotExist) as exc:
-            messages.error(request, f"Could not do that: {exc}")
-        return redirect("program:board", slug=cohort.slug)
-    days = list(ProgramDay.objects.filter(cohort=cohort).order_by("date").prefetch_related("groups__members"))
-    participants = list(
-        Enrollment.objects.filter(cohort=cohort, role=Role.PARTICIPANT, status=Enrollment.Status.ACTIVE)
-        .select_related("user")
-        .order_by("user__full_name")
-    )
-    return render(
-        request,
-        "program/board.html",
-        {
-            "cohort": cohort,
-            "days": days,
-            "participants": participants,
-            "quality": pairs.quality(cohort),
-            "today": timezone.localdate(),
-        },
-    )
 
 
 @require_GET

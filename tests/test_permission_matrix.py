@@ -56,6 +56,12 @@ MATRIX = [
     ("program:cohort", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200}, 403),
     ("program:cohort", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
     ("program:board", "cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("program:board", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
+    ("program:week-pdf", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200}, 403),
+    ("program:week-pdf", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("program:lecture-plan", "cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("program:lecture-plan", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
+    ("program:today", None, "get", {"anonymous": 302}, 200),
     ("program:cohort-feed", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     (

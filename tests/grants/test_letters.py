@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from grants import letters
 from grants.models import GrantLetter
 from grants.services import approve_grant, propose_grant
+from program import pdf
 from tests.factories import UserFactory
 
 
@@ -44,13 +45,13 @@ def test_letter_pdf_has_the_terms_and_escapes_fields(approved):
 
 
 def test_fetcher_refuses_files_and_http_but_allows_data_and_our_static():
-    fetcher = letters.SafeFetcher()
+    fetcher = pdf.SafeFetcher()
 
     for url in ["file:///etc/passwd", "http://127.0.0.1:1/x.png", "https://example.org/x.css"]:
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
-    static = fetcher.fetch(f"{letters.STATIC_SCHEME}css/runway.css")
+    static = fetcher.fetch(f"{pdf.STATIC_SCHEME}css/runway.css")
     assert static.content_type == "text/css" and b"Runway" in static.read()
 
 
