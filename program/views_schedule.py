@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import pairs, schedule, staffing
@@ -92,9 +94,24 @@ def week_context(request: HttpRequest, cohort: Cohort) -> dict:
     }
 
 
-def _editing_context(cohort: Cohort) -> dict:
+def _with_machine_options(days: list[ProgramDay], machines: list[LabMachine]) -> None:
+    """Each group's <option>s for its machine picker, built once in Python: a 40-person week has a
+    hundred pickers of two dozen machines, too many for the template loop to stay fast."""
+    labels = [(m.pk, escape(f"{m.name} ({m.room.name})" if m.room else m.name)) for m in machines]
+    for day in days:
+        for group in day.groups.all():
+            group.machine_options = mark_safe(  # noqa: S308 (labels escaped above)
+                "".join(
+                    f'<option value="{pk}"{" selected" if pk == group.machine_id else ""}>{label}</option>'
+                    for pk, label in labels
+                )
+            )
+
+
+def _editing_context(cohort: Cohort, days: list[ProgramDay]) -> dict:
+    machines = list(LabMachine.objects.filter(active=True).select_related("room"))
+    _with_machine_options(days, machines)
     return {
-        "machines": list(LabMachine.objects.filter(active=True).select_related("room")),
         "rooms": list(Room.objects.all()),
         "speakers": list(
             User.objects.filter(
@@ -210,13 +227,14 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         except ValueError as exc:
             day, note, ok = get_object_or_404(ProgramDay, pk=request.POST.get("day"), cohort=cohort), str(exc), False
         if request.htmx:
+            day = _annotate_day(_days_with_everything(ProgramDay.objects.filter(pk=day.pk)).get())
             context = {
                 "cohort": cohort,
-                "d": _annotate_day(_days_with_everything(ProgramDay.objects.filter(pk=day.pk)).get()),
+                "d": day,
                 "note": note,
                 "note_ok": ok,
                 "today": timezone.localdate(),
-                **_editing_context(cohort),
+                **_editing_context(cohort, [day]),
             }
             return HttpResponse(
                 render_to_string("program/board.html#day", context, request)
@@ -224,7 +242,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
             )
         (messages.success if ok else messages.error)(request, note)
         return redirect(f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}")
-    context = week_context(request, cohort) | _editing_context(cohort)
+    context = week_context(request, cohort)
+    context |= _editing_context(cohort, context["days"])
     context["participants"] = list(
         Enrollment.objects.filter(cohort=cohort, role=Role.PARTICIPANT, status=Enrollment.Status.ACTIVE)
         .select_related("user")
