@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
     "mark-installments-due": {"task": "grants.tasks.task_mark_due", "schedule": 3600.0},
     "checkin-reminders": {"task": "grants.tasks.task_checkin_reminders", "schedule": 3600.0},
     "ask-grant-outcomes": {"task": "grants.tasks.task_ask_outcomes", "schedule": 3600.0},
+    "pull-lab-progress": {
+        "task": "program.tasks.task_pull_lab_progress",
+        "schedule": env.float("LAB_PULL_INTERVAL_SECONDS", default=120.0),
+        "options": {"expires": env.float("LAB_PULL_INTERVAL_SECONDS", default=120.0)},
+    },
     "poll-imap": {
         "task": "applications.tasks.task_poll_imap",
         "schedule": env.float("INBOUND_IMAP_POLL_SECONDS", default=60.0),
@@ -258,6 +263,18 @@ INTERVIEWS_PER_DAY_CAP = env.int("INTERVIEWS_PER_DAY_CAP", default=6)
 # Grants whose total stipend is above this need a second, different approver.
 GRANT_SECOND_APPROVAL_ABOVE = env.float("GRANT_SECOND_APPROVAL_ABOVE", default=10000)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
+
+# Lab progress pulls (program/progress.py): per pull, a connect and a read timeout and a total deadline
+# (a trickling agent cannot hold a pull past it); the whole round has its own deadline.
+LAB_PULL_CONNECT_TIMEOUT = env.float("LAB_PULL_CONNECT_TIMEOUT", default=3.0)
+LAB_PULL_READ_TIMEOUT = env.float("LAB_PULL_READ_TIMEOUT", default=5.0)
+LAB_PULL_DEADLINE = env.float("LAB_PULL_DEADLINE", default=10.0)
+LAB_ROUND_DEADLINE = env.float("LAB_ROUND_DEADLINE", default=60.0)
+LAB_PULL_MAX_BYTES = env.int("LAB_PULL_MAX_BYTES", default=32 * 1024 * 1024)
+LAB_PULL_WORKERS = env.int("LAB_PULL_WORKERS", default=64)
+# "Needs help": no newly passing test for this long while the day runs, or this far below the cohort's pace.
+LAB_STALL_MINUTES = env.int("LAB_STALL_MINUTES", default=45)
+LAB_PACE_MARGIN = env.float("LAB_PACE_MARGIN", default=0.2)
 
 LOGGING = {
     "version": 1,
