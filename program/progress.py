@@ -134,6 +134,19 @@ def fetch(
     return payload, latency
 
 
+def _entry(workspace, day) -> dict:
+    """A report entry of the `pull_progress --json` contract, before its counts are known."""
+    return {
+        "workspace": workspace,
+        "day": day,
+        "valid": False,
+        "invalid_reason": None,
+        **dict.fromkeys(("passed", "failed", "errors", "skipped", "xfailed", "xpassed"), 0),
+        "tests": [],
+        "broken": None,
+    }
+
+
 def expected_tests(groups: list[PairGroup]) -> dict[tuple[int, str], list[str]]:
     """(curriculum id, day key) → the day's expected test ids (retired exercises excluded)."""
     curricula = {g.day.cohort.curriculum_id for g in groups if g.day.cohort.curriculum_id}
@@ -205,7 +218,7 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
         fmt, content = str(item.get("format", ""))[:20], item.get("content")
         sha = str(item.get("sha256") or "")[:64]
         seq = item.get("seq") if isinstance(item.get("seq"), int) else int(float(item.get("mtime") or 0) * 1e6)
-        entry = {"workspace": workspace, "day": day_key, "valid": False, "invalid_reason": None}
+        entry = _entry(workspace, day_key)
         if (workspace, day_key, sha) in known:  # unchanged: nothing to write
             valid, reason, summary = known[(workspace, day_key, sha)]
             entries.append(
@@ -337,7 +350,7 @@ def pull_url(url: str, token: str) -> Pulled:
         return Pulled(url, False, str(exc))
     entries = []
     for item in payload["reports"]:
-        entry = {"workspace": item.get("workspace"), "day": item.get("day"), "valid": False, "invalid_reason": None}
+        entry = _entry(item.get("workspace"), item.get("day"))
         try:
             if not isinstance(item.get("content"), str):
                 raise InvalidReport(f"the agent sent no content ({item.get('error') or 'missing'})")
@@ -389,3 +402,66 @@ def run_round(machines: list[LabMachine] | None = None, *, round_deadline: float
         pool.shutdown(wait=False, cancel_futures=True)
         LabMachine.objects.filter(pk__in=[m.pk for m in claimed]).update(pulling_since=None)
     return Round(results, skipped, time.monotonic() - started)
+
+
+# --- Reading progress back -------------------------------------------------------------------------
+
+
+def group_day_state(group: PairGroup, day_key: str | None = None) -> dict:
+    """A group's day: no report / broken / not started / in progress / done, and passed of expected.
+    The denominator is the curriculum's expected list, never what a report claims."""
+    group = PairGroup.objects.select_related("day__cohort", "day__curriculum_day").get(pk=group.pk)
+    day_key = day_key or (group.day.curriculum_day.key if group.day.curriculum_day else "")
+    expected = set(expected_tests([group]).get((group.day.cohort.curriculum_id, day_key), []))
+    results = list(CheckResult.objects.filter(group=group, day_key=day_key))
+    passed = sum(1 for r in results if r.first_passed_at and r.test_id in expected)
+    return {
+        "state": _state(group, bool(results), passed, len(expected), [r for r in results if r.test_id in expected]),
+        "passed": passed,
+        "expected": len(expected),
+        "share": passed / len(expected) if expected else None,
+    }
+
+
+def _state(group, has_results: bool, passed: int, expected: int, results) -> str:
+    if group.broken:
+        return "broken"
+    if group.reported_at is None and not has_results:
+        return "no report"
+    if expected and passed == expected:
+        return "done"
+    if passed == 0 and all(r.not_started or r.outcome in ("skipped",) for r in results):
+        return "not started"
+    return "in progress"
+
+
+def exercise_rows(group: PairGroup) -> list[dict]:
+    """Each exercise of the group's day: its state and when it was first fully passing."""
+    day = group.day.curriculum_day
+    if day is None:
+        return []
+    results = {r.test_id: r for r in CheckResult.objects.filter(group=group, day_key=day.key)}
+    rows = []
+    for exercise in Exercise.objects.filter(day=day, retired=False).order_by("position", "pk"):
+        mine = [results.get(t) for t in exercise.test_ids]
+        passed = [r for r in mine if r and r.first_passed_at]
+        if exercise.test_ids and len(passed) == len(exercise.test_ids):
+            state, at = "passed", max(r.first_passed_at for r in passed)
+        elif passed:
+            state, at = "partly passing", None
+        elif any(r and not r.not_started and r.outcome in ("failed", "error") for r in mine):
+            state, at = "failing", None
+        elif any(r for r in mine):
+            state, at = "not started", None
+        else:
+            state, at = "no result", None
+        rows.append(
+            {
+                "exercise": exercise,
+                "state": state,
+                "first_passed_at": at,
+                "tests": [(t, results.get(t)) for t in exercise.test_ids],
+                "passed": len(passed),
+            }
+        )
+    return rows

@@ -9,3 +9,17 @@ from . import services
 def task_record_heartbeat(name: str = "worker") -> str:
     heartbeat = services.record_heartbeat(name)
     return heartbeat.seen_at.isoformat()
+
+
+@shared_task(name="program.tasks.task_pull_lab_progress")
+def task_pull_lab_progress() -> dict:
+    """Beat, every LAB_PULL_INTERVAL_SECONDS: one round over every active lab machine."""
+    from . import progress  # noqa: PLC0415
+
+    result = progress.run_round()
+    return {
+        "pulled": len(result.pulled),
+        "failed": sum(not p.ok for p in result.pulled),
+        "skipped": result.skipped,
+        "seconds": round(result.seconds, 2),
+    }
