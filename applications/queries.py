@@ -15,6 +15,8 @@ from django.db.models.functions import Cast
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from program.exports import neutralise
+
 from .models import Answer, Application, Call, Review, ReviewAssignment
 from .scoring import calibrated_scores
 
@@ -148,13 +150,6 @@ EXPORT_COLUMNS = [
     ("disagreement", "Disagreement"),
     ("link", "Link"),
 ]
-
-
-def neutralise(value):
-    """Spreadsheet formula injection: a cell starting with = + - @ (or a tab/CR) is made plain text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def export_frame(frame: pd.DataFrame, base_url: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from applications.queries import neutralise
+from program.exports import neutralise
 from program.models import User
 
 from .models import GrantApproval, Installment, InstallmentState, Payment, PaymentBatch

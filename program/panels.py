@@ -90,3 +90,6 @@ register_panel(
 )
 register_link(Role.PARTICIPANT, NavLink("Today", "program:today", 5))
 register_link(Role.TA, NavLink("Today", "program:today", 5))
+register_link(Role.PARTICIPANT, NavLink("My progress", "program:my-progress", 6))
+register_link(Role.TA, NavLink("Machines", "program:fleet", 7))
+register_link(Role.COORDINATOR, NavLink("Machines", "program:fleet", 20))

@@ -63,3 +63,27 @@ for _model in ("user", "roleassignment", "workerheartbeat"):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"program.{_action}_{_model}", is_organizer)
 rules.add_perm("program", is_staff_role)
+
+
+@rules.predicate
+def is_ta_of(user, cohort) -> bool:
+    if cohort is None or not user.is_authenticated:
+        return False
+    return cohort.enrollments.filter(user=user, role=Role.TA, status="active").exists()
+
+
+@rules.predicate
+def is_ta_of_group(user, group) -> bool:
+    return group is not None and is_ta_of(user, group.day.cohort)
+
+
+@rules.predicate
+def is_member_of_group(user, group) -> bool:
+    return group is not None and user.is_authenticated and group.members.filter(pk=user.pk).exists()
+
+
+# Curriculum progress: the cohort's heatmap and help list for staff and its TAs; a group's day also
+# for its own members; the machine fleet for staff and TAs.
+rules.add_perm("program.view_progress", is_organizer | is_coordinator | is_ta_of)
+rules.add_perm("program.view_group_progress", is_organizer | is_coordinator | is_ta_of_group | is_member_of_group)
+rules.add_perm("program.view_fleet", is_organizer | is_coordinator | is_ta)

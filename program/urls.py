@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_schedule
+from . import views, views_progress, views_schedule
 
 app_name = "program"
 urlpatterns = [
@@ -12,6 +12,11 @@ urlpatterns = [
     path("cohorts/<slug:slug>/week.pdf", views_schedule.week_pdf, name="week-pdf"),
     path("cohorts/<slug:slug>/lectures/plan/", views_schedule.lecture_plan, name="lecture-plan"),
     path("today/", views_schedule.today, name="today"),
+    path("cohorts/<slug:slug>/progress/", views_progress.heatmap, name="progress"),
+    path("cohorts/<slug:slug>/progress/<str:workspace>/", views_progress.group_day, name="group-progress"),
+    path("cohorts/<slug:slug>/help/", views_progress.help_list, name="needs-help"),
+    path("labs/", views_progress.fleet, name="fleet"),
+    path("progress/", views_progress.my_progress, name="my-progress"),
     path("cohorts/<slug:slug>/calendar/", views.rotate_cohort_feed, name="cohort-feed"),
     path("profile/", views.profile, name="profile"),
     path("calendar/", views.my_calendar, name="calendar"),

@@ -90,6 +90,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "participants": [e for e in enrollments if e.role == Role.PARTICIPANT],
             "today": timezone.localdate(),
             "can_edit": request.user.has_perm("program.change_cohort", cohort),
+            "can_see_progress": request.user.has_perm("program.view_progress", cohort),
             "feed": CalendarFeed.objects.filter(cohort=cohort).first(),
         },
     )

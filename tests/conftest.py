@@ -16,6 +16,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # The lab tests run these with pytest themselves (as a lab machine would); never collect them here.
 collect_ignore_glob = ["fixtures/*"]
 
+
 def _require(available: bool, what: str) -> None:
     """Skip when a real server is missing, except under CI=true, where that is a failure."""
     if available:

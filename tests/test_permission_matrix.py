@@ -17,7 +17,7 @@ from applications.models import Answer, Document, Interview, InterviewSlot, Revi
 from applications.questionnaire_templates import apply_template
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
-from program.models import Role
+from program.models import PairGroup, Role
 from program.services import enroll
 from tests.conftest import make_person
 from tests.factories import CallFactory
@@ -62,6 +62,20 @@ MATRIX = [
     ("program:lecture-plan", "cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
     ("program:lecture-plan", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
     ("program:today", None, "get", {"anonymous": 302}, 200),
+    ("program:progress", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200}, 403),
+    ("program:progress", "other_cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    (
+        "program:group-progress",
+        "own_group",
+        "get",
+        {"anonymous": 302, **STAFF_ONLY, "ta": 200, "participant": 200},
+        403,
+    ),
+    ("program:group-progress", "foreign_group", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200}, 403),
+    ("program:group-progress", "other_cohort_group", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("program:needs-help", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200}, 403),
+    ("program:fleet", None, "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200}, 403),
+    ("program:my-progress", None, "get", {"anonymous": 302}, 200),
     ("program:cohort-feed", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     (
@@ -195,6 +209,12 @@ def world(
     )
     raw = b"From: Someone <someone@example.org>\r\nSubject: hi\r\nMessage-ID: <matrix@example.org>\r\n\r\nhello\r\n"
     inbound = intake.ingest(raw, source="file").message
+    day = cohort.days.order_by("date").first()
+    own_group = PairGroup.objects.create(day=day, workspace=f"{cohort.slug}-d01-g01")
+    own_group.members.add(participant)
+    foreign_group = PairGroup.objects.create(day=day, workspace=f"{cohort.slug}-d01-g02")
+    foreign_group.members.add(make_person("someone.else@example.org"))
+    other_group = PairGroup.objects.create(day=other_cohort.days.first(), workspace=f"{other_cohort.slug}-d01-g01")
     people = {
         "nobody": nobody,
         "organizer": organizer,
@@ -228,6 +248,9 @@ def world(
         "missing_batch_csv": {"pk": 999999, "fmt": "csv"},
         "interview": {"pk": interview.pk},
         "application_interviewed": {"pk": interviewed.pk},
+        "own_group": {"slug": cohort.slug, "workspace": own_group.workspace},
+        "foreign_group": {"slug": cohort.slug, "workspace": foreign_group.workspace},
+        "other_cohort_group": {"slug": other_cohort.slug, "workspace": other_group.workspace},
     }
     return people, objects
 

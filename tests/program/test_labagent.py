@@ -133,7 +133,9 @@ def test_agent_runs_from_a_copy_of_its_folder_alone_without_django(tmp_path):
         "print('django' in sys.modules)"
     )
 
-    out = subprocess.run([sys.executable, "-E", "-s", "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-E", "-s", "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
 
     assert out.stdout.split() == ["day1", "False"], out.stderr
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from program import pairs, progress
 from program.curriculum import import_curriculum, load_file, map_program_days
-from program.models import CheckResult, LabMachine, LabReport, PairGroup, Role
+from program.models import CheckResult, LabMachine, LabReport, Role
 from program.services import enroll
 from tests.conftest import make_person
 from tests.servers.labagents import SAMPLE, Agent, Faulty, run_day

@@ -43,7 +43,7 @@ class Handler(socketserver.BaseRequestHandler):
                 while True:
                     self.request.sendall(block)
             elif self.mode == "refuse":
-                self.request.sendall(b'HTTP/1.0 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}')
+                self.request.sendall(b"HTTP/1.0 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}")
         except OSError:
             pass
 
