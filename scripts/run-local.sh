@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start Runway locally: migrate, seed the demo, then web + Celery worker + Celery beat.
-# Everything runs on SQLite and kombu's filesystem broker under ./var; Ctrl-C stops all three.
+# Everything runs on SQLite and kombu's filesystem broker under ./var, with two demo lab agents; Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-True}"
@@ -22,6 +22,13 @@ $BIN/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule > 
 pids+=($!)
 $BIN/python manage.py runserver "127.0.0.1:${PORT}" &
 pids+=($!)
+# Two demo lab agents on 127.0.0.1 (the demo's machines point at them; beat pulls them every 2 minutes).
+mkdir -p var/lab/reports
+printf '%s' runway-demo-lab-agent-token > var/lab/token
+for port in 8751 8752; do
+  $BIN/python -m program.labagent serve --reports var/lab/reports --host 127.0.0.1 --port "$port" --token-file var/lab/token > "var/log/labagent-$port.log" 2>&1 &
+  pids+=($!)
+done
 
 sleep 2
 cat <<TXT

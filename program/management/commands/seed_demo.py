@@ -23,6 +23,9 @@ from program.models import Cohort, Role, User
 from program.services import enroll, generate_program_days, grant_role
 
 DEMO_PASSWORD = "runway-demo"
+# `make run` starts lab agents on these ports with this token (scripts/run-local.sh).
+DEMO_AGENT_PORTS = (8751, 8752)
+DEMO_AGENT_TOKEN = "runway-demo-lab-agent-token"
 # A fixed TOTP secret so a demo organizer can add it to an authenticator app (demo data only!).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -244,6 +247,42 @@ class Command(BaseCommand):
         )
         if copy == 0:
             self._interview_slots(cohort, User.objects.get(email="interviewer@runway.test"))
+            self._schedule(cohort)
+
+    def _schedule(self, cohort: Cohort) -> None:
+        """Rooms, lab machines (served by the demo agents `make run` starts), pairs, TAs and lectures."""
+        from program import pairs, schedule, staffing
+        from program.models import LabMachine, PairGroup, Room
+
+        rooms = [Room.objects.get_or_create(name=name, defaults={"pairs_per_ta": 4})[0] for name in ("Lab A", "Lab B")]
+        for i in range(1, 17):
+            LabMachine.objects.get_or_create(
+                name=f"demo-gpu{i:02d}",
+                defaults={
+                    "url": f"http://127.0.0.1:{DEMO_AGENT_PORTS[i % len(DEMO_AGENT_PORTS)]}",
+                    "token": DEMO_AGENT_TOKEN,
+                    "room": rooms[i % 2],
+                },
+            )
+        if PairGroup.objects.filter(day__cohort=cohort).exists():
+            return
+        days = list(cohort.days.order_by("date"))
+        pairs.generate(cohort, from_day=days[0].date)
+        staffing.assign_tas(cohort, from_day=days[0].date)
+        speakers = list(User.objects.filter(enrollments__cohort=cohort, enrollments__role=Role.TA).order_by("email"))
+        for number, day in enumerate(days):
+            if not day.is_optional:
+                schedule.add_session(
+                    day,
+                    title="Lecture",
+                    starts=time(9, 30),
+                    ends=time(10, 30),
+                    speaker=speakers[number % len(speakers)],
+                    room=rooms[0],
+                )
+                schedule.add_session(
+                    day, title="Pair programming", starts=time(10, 45), ends=time(17, 0), kind="pairing", room=rooms[1]
+                )
 
     def _state_order(self, kinds: list[str]) -> list[str]:
         """Spread the 60 states over the calls: grant applications include 5+ accepted ones."""
