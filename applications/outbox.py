@@ -47,6 +47,7 @@ def queue_email(
     draft: bool = False,
     calendar: str = "",
     attachment: tuple[str, str, str] | None = None,
+    headers: dict | None = None,
 ) -> OutboundMessage:
     """Render and store one email (once per idempotency key) and send it after the commit.
 
@@ -80,6 +81,7 @@ def queue_email(
                 attachment=attachment[0] if attachment else "",
                 attachment_name=attachment[1] if attachment else "",
                 attachment_type=attachment[2] if attachment else "",
+                headers={k: header_safe(v, 998) for k, v in (headers or {}).items()},
             )
     except IntegrityError:  # another process queued the same key a moment ago
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
@@ -101,15 +103,16 @@ def release_drafts(ids) -> int:
     return moved
 
 
-def send_outbound(message_pk: int) -> bool:
-    """Send one queued message; True if this call sent it. Safe to call twice or concurrently."""
+def send_outbound(message_pk: int, connection=None) -> bool:
+    """Send one queued message; True if this call sent it. Safe to call twice or concurrently.
+    `connection`: an open mail connection to reuse (batches), else one is opened for this message."""
     claimed = OutboundMessage.objects.filter(pk=message_pk, state=OutboundMessage.State.QUEUED).update(
         state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     if not claimed:
         return False
     message = OutboundMessage.objects.get(pk=message_pk)
-    headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"}
+    headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated", **message.headers}
     if message.in_reply_to:
         headers["In-Reply-To"] = message.in_reply_to
         headers["References"] = message.in_reply_to
@@ -120,6 +123,7 @@ def send_outbound(message_pk: int) -> bool:
         to=[message.to_email],
         reply_to=[message.reply_to] if message.reply_to else None,
         headers=headers,
+        connection=connection,
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
@@ -167,3 +171,15 @@ def send_queued(limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(send_outbound(pk) for pk in ids)
+
+
+def send_many(ids, *, batch_size: int = 200) -> int:
+    """Send these queued messages over one SMTP connection per batch (announcements); each message is
+    still claimed on its own, so a batch that runs twice sends nothing twice."""
+    from django.core.mail import get_connection  # noqa: PLC0415
+
+    ids, sent = list(ids), 0
+    for start in range(0, len(ids), batch_size):
+        with get_connection() as connection:
+            sent += sum(send_outbound(pk, connection=connection) for pk in ids[start : start + batch_size])
+    return sent

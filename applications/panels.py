@@ -111,5 +111,7 @@ register_panel(
 register_link(Role.ORGANIZER, NavLink("Calls", "applications:calls", 10))
 register_link(Role.ORGANIZER, NavLink("Inbound mail", "applications:inbox", 20))
 register_link(Role.ORGANIZER, NavLink("Outbox", "applications:outbox", 30))
+register_link(Role.ORGANIZER, NavLink("Announcements", "updates:announcements", 35))
+register_link(Role.ORGANIZER, NavLink("Access requests", "updates:access-requests", 36))
 register_link(Role.REVIEWER, NavLink("My reviews", "applications:my-reviews", 10))
 register_link(Role.INTERVIEWER, NavLink("My interviews", "applications:my-interviews", 10))

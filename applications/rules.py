@@ -56,3 +56,6 @@ for _model in ADMIN_MODELS:
     for _action in ("add", "change", "delete") + (("view",) if _model != "application" else ()):
         rules.add_perm(f"applications.{_action}_{_model}", is_organizer)
 rules.add_perm("applications", is_organizer)
+
+# Updates sign-up, announcements and curriculum access requests: organizers.
+rules.add_perm("applications.manage_updates", is_organizer)

@@ -47,3 +47,11 @@ def task_expire_offers() -> int:
 @shared_task(name="applications.tasks.task_remind_overdue_reviews")
 def task_remind_overdue_reviews() -> int:
     return reviews.remind_overdue()
+
+
+@shared_task(name="applications.tasks.task_send_announcement")
+def task_send_announcement(announcement_id: int) -> int:
+    """Send an announcement's queued messages in batches over one SMTP connection each."""
+    from . import updates  # noqa: PLC0415
+
+    return updates.deliver(announcement_id)

@@ -288,3 +288,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Mailed to people whose curriculum access request is approved (e.g. how to join the private repository).
+CURRICULUM_ACCESS_INSTRUCTIONS = env.str(
+    "CURRICULUM_ACCESS_INSTRUCTIONS",
+    default="Reply to this message with your GitHub username and we will add you to the private curriculum repository.",
+)

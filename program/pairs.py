@@ -115,4 +115,10 @@ def quality(cohort: Cohort) -> dict:
     schedule: dict[str, list[list[str]]] = {}
     for group in PairGroup.objects.filter(day__in=days).select_related("day").prefetch_related("members"):
         schedule.setdefault(f"d{group.day.number:02d}", []).append([str(u.pk) for u in group.members.all()])
+    # People who withdrew (or were added by hand) still appear in stored groups: count them too.
+    known = {p["id"] for p in instance["participants"]}
+    for person in sorted({m for groups in schedule.values() for g in groups for m in g} - known):
+        instance["participants"].append(
+            {"id": person, "skill": 3, "background": "professional", "site": "in_person", "tz_offset_h": 0}
+        )
     return {**pairing.metrics(instance, schedule), "violations": dict(pairing.violations(instance, schedule))}

@@ -76,6 +76,13 @@ MATRIX = [
     ("program:needs-help", "cohort", "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200}, 403),
     ("program:fleet", None, "get", {"anonymous": 302, **STAFF_ONLY, "ta": 200}, 403),
     ("program:my-progress", None, "get", {"anonymous": 302}, 200),
+    ("updates:sign-up", None, "get", {}, 200),
+    ("updates:confirm", "bad_link", "get", {}, 404),
+    ("updates:unsubscribe", "bad_link", "get", {}, 404),
+    ("updates:announcements", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("updates:notify-call", "call", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("updates:access", None, "get", {}, 200),
+    ("updates:access-requests", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("program:cohort-feed", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     (

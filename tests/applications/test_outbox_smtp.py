@@ -17,20 +17,8 @@ from applications.models import OutboundMessage
 from applications.services import transition_application
 from applications.tasks import task_send_outbound
 from tests.factories import ApplicationFactory, CallFactory
-from tests.servers.smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_TIMEOUT = 10
-        yield sink.handler
 
 
 def _released_decision(organizer) -> OutboundMessage:
@@ -105,9 +93,11 @@ def test_worker_killed_mid_send_is_resent_once_by_the_sweep(smtp, organizer, tmp
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    assert smtp.rcpt_seen.wait(30), "the worker never reached the SMTP server"
-    worker.kill()  # dies in the middle of the SMTP conversation, after RCPT TO, before DATA
-    worker.wait(10)
+    try:
+        assert smtp.rcpt_seen.wait(30), "the worker never reached the SMTP server"
+    finally:
+        worker.kill()  # dies in the middle of the SMTP conversation, after RCPT TO, before DATA
+        worker.wait(10)
     smtp.hold_rcpt.clear()
     time.sleep(0.2)
     message.refresh_from_db()

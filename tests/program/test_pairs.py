@@ -75,3 +75,14 @@ def test_coordinator_swaps_two_people_on_the_board_and_a_participant_cannot(
     assert refused.status_code == 403
     assert b.pk not in {u.pk for u in group_of_a.members.all()} and group_of_a.locked
     assert PairGroup.objects.get(day=day, members=b).locked
+
+
+def test_board_figures_still_count_people_who_withdrew(cohort_with_people):
+    cohort, people = cohort_with_people
+    days = list(cohort.days.order_by("date"))
+    pairs.generate(cohort, from_day=days[0].date)
+    Enrollment.objects.filter(user=people[0]).update(status=Enrollment.Status.WITHDRAWN)
+
+    figures = pairs.quality(cohort)
+
+    assert figures["violations"] == {} and figures["repeat_events"] >= 0
