@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_progress, views_schedule
+from . import views, views_feedback, views_progress, views_schedule
 
 app_name = "program"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("cohorts/<slug:slug>/help/", views_progress.help_list, name="needs-help"),
     path("labs/", views_progress.fleet, name="fleet"),
     path("progress/", views_progress.my_progress, name="my-progress"),
+    path("feedback/", views_feedback.day_feedback, name="feedback"),
+    path("cohorts/<slug:slug>/survey/", views_feedback.survey, name="survey"),
+    path("cohorts/<slug:slug>/feedback/", views_feedback.summary, name="feedback-summary"),
     path("cohorts/<slug:slug>/calendar/", views.rotate_cohort_feed, name="cohort-feed"),
     path("profile/", views.profile, name="profile"),
     path("calendar/", views.my_calendar, name="calendar"),
