@@ -303,3 +303,32 @@ class TAOfferLetter(StoredLetter):
 
     def __str__(self) -> str:
         return f"TA offer letter for offer #{self.offer_id}"
+
+
+class AlumniProfile(models.Model):
+    """What an alumnus says about themselves now, and the organizers' hiring flag."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alumni_profile")
+    current_role = models.CharField(max_length=200, blank=True)
+    current_organisation = models.CharField(max_length=200, blank=True)
+    contact_ok = models.BooleanField(default=True, help_text="May organizers contact them about opportunities?")
+    of_interest = models.BooleanField(default=False, help_text="Organizers: of interest for hiring.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Alumni profile of {self.user}"
+
+
+class AlumniNote(models.Model):
+    """A note about an alumnus, visible only to organizers (never to the person or other roles)."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alumni_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.person}"

@@ -35,3 +35,4 @@ register_panel(
 )
 register_panel(Role.APPLICANT, Panel("my-grants", "My grants", "grants/panels/my_grants.html", my_grants_context, 20))
 register_link(Role.ORGANIZER, NavLink("Grants", "grants:list", 40))
+register_link(Role.ORGANIZER, NavLink("Alumni", "grants:alumni", 45))

@@ -26,3 +26,6 @@ for _model in ADMIN_MODELS:
     for _action in ("add", "change", "delete") + (("view",) if _model != "grant" else ()):
         rules.add_perm(f"grants.{_action}_{_model}", is_organizer)
 rules.add_perm("grants", is_organizer)
+
+# Alumni and hiring: organizers only (notes are never shown to the person or to other roles).
+rules.add_perm("grants.manage_alumni", is_organizer)

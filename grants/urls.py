@@ -1,10 +1,13 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views, views_alumni
 
 app_name = "grants"
 urlpatterns = [
     path("", views.grant_list, name="list"),
+    path("alumni/", views_alumni.alumni_list, name="alumni"),
+    path("alumni/me/", views_alumni.my_alumni_profile, name="my-alumni"),
+    path("alumni/<int:pk>/", views_alumni.alumni_detail, name="alumnus"),
     path("<int:pk>/", views.detail, name="detail"),
     re_path(r"^(?P<pk>\d+)/(?P<action>approve|decline|cancel)/$", views.decide, name="decide"),
     path("payments/", views.payments_page, name="payments"),
