@@ -46,4 +46,4 @@ def test_participant_sees_their_cohort_and_only_their_menu(transactional_db, liv
 
     page.wait_for_url(re.compile(r"/dashboard/participant/$"))
     assert page.get_by_role("link", name="MLAB3").is_visible()
-    assert page.locator("nav .nav a").all_inner_texts() == ["Participant", "Today", "My progress"]
+    assert page.locator("nav .nav a").all_inner_texts() == ["Participant", "Today", "My progress", "Feedback"]
