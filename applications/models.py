@@ -562,7 +562,7 @@ class Interview(models.Model):
         return f"Interview of #{self.application_id} ({self.get_state_display()})"
 
 
-def _secret() -> str:
+def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
@@ -587,7 +587,7 @@ class Subscriber(models.Model):
     name = models.CharField(max_length=200, blank=True)
     interests = models.JSONField(default=list)
     state = models.CharField(max_length=15, choices=State.choices, default=State.PENDING)
-    token = models.CharField(max_length=64, unique=True, default=_secret)
+    token = models.CharField(max_length=64, unique=True, default=new_secret)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)

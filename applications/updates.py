@@ -15,7 +15,7 @@ from program.models import Curriculum, User
 from program.tasking import enqueue_on_commit
 
 from . import outbox, tasks
-from .models import AccessRequest, Announcement, CallKind, Interest, OutboundMessage, Subscriber
+from .models import AccessRequest, Announcement, CallKind, Interest, OutboundMessage, Subscriber, new_secret
 
 CALL_SEGMENT = {CallKind.PARTICIPANT: Interest.BOOTCAMP, CallKind.TA: Interest.TA, CallKind.GRANT: Interest.GRANTS}
 
@@ -28,10 +28,10 @@ def _url(name: str, token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs={"token": token})
 
 
-def unsubscribe_headers(subscriber: Subscriber) -> dict:
+def unsubscribe_headers(unsubscribe_url: str) -> dict:
     """RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to this URL."""
     return {
-        "List-Unsubscribe": f"<{_url('applications:unsubscribe', subscriber.token)}>",
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Precedence": "bulk",
     }
@@ -55,7 +55,7 @@ def subscribe(email: str, name: str, interests: list[str]) -> Subscriber:
         if not created:
             subscriber.email, subscriber.name, subscriber.interests = email, name.strip()[:200], interests
             subscriber.state, subscriber.unsubscribed_at = Subscriber.State.PENDING, None
-            subscriber.token = Subscriber._meta.get_field("token").default()
+            subscriber.token = new_secret()
             subscriber.save()
         outbox.queue_email(
             "updates-confirm",
@@ -142,11 +142,7 @@ def send(announcement: Announcement, *, batch_size: int = 1000) -> int:
                     {"body": announcement.body, "name": name, "unsubscribe_url": unsubscribe_url},
                 ),
                 message_id=make_msgid(domain=domain),
-                headers={
-                    "List-Unsubscribe": f"<{unsubscribe_url}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                    "Precedence": "bulk",
-                },
+                headers=unsubscribe_headers(unsubscribe_url),
             )
         )
         total += 1

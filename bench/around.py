@@ -17,7 +17,7 @@ from applications.models import OutboundMessage, Subscriber
 from program import feedback
 from program.models import Cohort, ProgramDay, Role, User
 from program.services import enroll, generate_program_days, grant_role
-from tests.servers.smtp import SmtpSink
+from tests.servers.smtp import SmtpSink, point_django_at
 
 from .harness import Row, measure
 
@@ -40,10 +40,7 @@ def announcement_rows(n: int = 10_000) -> list[Row]:
     queued = updates.send(announcement)
     queue_s = time.perf_counter() - started
     with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        point_django_at(settings, sink.port)
         started = time.perf_counter()
         sent = updates.deliver(announcement.pk)
         deliver_s = time.perf_counter() - started

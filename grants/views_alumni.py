@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from program.exports import csv_bytes
+from program.exports import csv_response
 from program.models import User
 
 from . import alumni
@@ -51,9 +51,7 @@ def alumni_list(request: HttpRequest) -> HttpResponse:
         q=get.get("q", "").strip(),
     )
     if get.get("format") == "csv":
-        response = HttpResponse(csv_bytes(frame.drop(columns=["user_id"])), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="alumni.csv"'
-        return response
+        return csv_response(frame.drop(columns=["user_id"]), "alumni.csv")
     return render(request, "grants/alumni_list.html", {"rows": frame.to_dict("records"), "filters": get})
 
 

@@ -19,3 +19,12 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     out = io.StringIO()
     table.map(neutralise).to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
     return out.getvalue().encode("utf-8")
+
+
+def csv_response(table: pd.DataFrame, filename: str):
+    """A CSV download of a table, formula cells neutralised."""
+    from django.http import HttpResponse  # noqa: PLC0415
+
+    response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

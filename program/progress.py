@@ -100,7 +100,7 @@ def fetch(
         connection.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         response = connection.getresponse()
         chunks, size = [], 0
-        while chunk := response.read1(65536) if not response.isclosed() else b"":
+        while chunk := response.read1(65536):
             size += len(chunk)
             if size > max_bytes:
                 raise PullError(f"answer larger than {max_bytes // (1024 * 1024)} MiB")
@@ -144,6 +144,14 @@ def _entry(workspace, day) -> dict:
         **dict.fromkeys(("passed", "failed", "errors", "skipped", "xfailed", "xpassed"), 0),
         "tests": [],
         "broken": None,
+    }
+
+
+def _contract(parsed) -> dict:
+    """The parsed part of a report entry: counts, each test's outcome, and why it is broken."""
+    return parsed.counts() | {
+        "tests": [{"id": c.id, "outcome": c.outcome} for c in parsed.checks],
+        "broken": parsed.broken or None,
     }
 
 
@@ -201,16 +209,11 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
     workspaces = {str(r.get("workspace", ""))[:100] for r in items}
     groups = {g.workspace: g for g in PairGroup.objects.filter(workspace__in=workspaces).select_related("day__cohort")}
     expected = expected_tests(list(groups.values()))
-    known = {
-        (w, d, s): (valid, reason, summary)
-        for w, d, s, valid, reason, summary in LabReport.objects.filter(machine=machine, workspace__in=workspaces)
-        .values_list("workspace", "day_key", "sha256", "valid", "invalid_reason", "summary")
-        .iterator()
-    }
-    newest = {}
-    for w, d, seq in LabReport.objects.filter(machine=machine, workspace__in=workspaces).values_list(
-        "workspace", "day_key", "seq"
-    ):
+    known, newest = {}, {}
+    for w, d, sha, seq, valid, reason, summary in LabReport.objects.filter(
+        machine=machine, workspace__in=workspaces
+    ).values_list("workspace", "day_key", "sha256", "seq", "valid", "invalid_reason", "summary"):
+        known[(w, d, sha)] = (valid, reason, summary)
         newest[(w, d)] = max(seq, newest.get((w, d), 0))
     entries = []
     for item in items:
@@ -256,10 +259,7 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
             entries.append(entry | {"invalid_reason": report.invalid_reason})
             continue
         wanted = set(expected.get((group.day.cohort.curriculum_id, day_key), []))
-        contract = parsed.counts() | {
-            "tests": [{"id": c.id, "outcome": c.outcome} for c in parsed.checks],
-            "broken": parsed.broken or None,
-        }
+        contract = _contract(parsed)
         with transaction.atomic():
             written = _store_results(group, day_key, parsed, at)
             report.valid = True
@@ -355,15 +355,7 @@ def pull_url(url: str, token: str) -> Pulled:
             if not isinstance(item.get("content"), str):
                 raise InvalidReport(f"the agent sent no content ({item.get('error') or 'missing'})")
             parsed = parse(str(item.get("format", "")), item["content"])
-            entries.append(
-                entry
-                | {"valid": True}
-                | parsed.counts()
-                | {
-                    "tests": [{"id": c.id, "outcome": c.outcome} for c in parsed.checks],
-                    "broken": parsed.broken or None,
-                }
-            )
+            entries.append(entry | {"valid": True} | _contract(parsed))
         except InvalidReport as exc:
             entries.append(entry | {"invalid_reason": str(exc)})
     return Pulled(url, True, latency_ms=latency, payload=payload, reports=entries)

@@ -93,10 +93,11 @@ def lecture_instance(cohort: Cohort, days: list[ProgramDay], lead_days: int = 3)
         .order_by("user_id")
     )
     day_key = {d.pk: f"d{d.number:02d}" for d in days}
+    away = {e.pk: {a.day_id for a in e.absences.all()} for e in tas}
     lecturers = [
         {
             "id": f"L{e.user_id}",
-            "available": [day_key[d.pk] for d in days if d.pk not in {a.day_id for a in e.absences.all()}],
+            "available": [day_key[d.pk] for d in days if d.pk not in away[e.pk]],
             "max_total": e.max_days or len(days),
         }
         for e in tas

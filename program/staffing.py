@@ -23,19 +23,23 @@ from .scheduling import solve
 def assign_machines(days: list[ProgramDay]) -> int:
     """Give every group of these days a free machine; returns how many groups are still without one."""
     machines = list(LabMachine.objects.filter(active=True).order_by("room__name", "name"))
-    missing = 0
-    with transaction.atomic():
-        for day in days:
-            used = set(
-                PairGroup.objects.filter(day__date=day.date, machine__isnull=False).values_list("machine_id", flat=True)
-            )
-            free = [m for m in machines if m.pk not in used]
-            for group in PairGroup.objects.filter(day=day, machine__isnull=True).order_by("workspace"):
-                if not free:
-                    missing += 1
-                    continue
-                group.machine = free.pop(0)
-                group.save(update_fields=["machine"])
+    used: dict = {}
+    for on, machine_id in PairGroup.objects.filter(
+        day__date__in=[d.date for d in days], machine__isnull=False
+    ).values_list("day__date", "machine_id"):
+        used.setdefault(on, set()).add(machine_id)
+    waiting = PairGroup.objects.filter(day__in=days, machine__isnull=True).select_related("day").order_by("workspace")
+    assigned, missing = [], 0
+    for group in waiting:
+        taken = used.setdefault(group.day.date, set())
+        machine = next((m for m in machines if m.pk not in taken), None)
+        if machine is None:
+            missing += 1
+            continue
+        taken.add(machine.pk)
+        group.machine = machine
+        assigned.append(group)
+    PairGroup.objects.bulk_update(assigned, ["machine"])
     return missing
 
 
@@ -73,6 +77,7 @@ def ta_instance(cohort: Cohort, days: list[ProgramDay]) -> dict:
         .prefetch_related("absences")
         .order_by("user_id")
     )
+    away = {e.pk: {a.day_id for a in e.absences.all()} for e in tas}
     wanted = demand(days)
     rooms = sorted({room for per_day in wanted.values() for room in per_day})
     return {
@@ -89,7 +94,7 @@ def ta_instance(cohort: Cohort, days: list[ProgramDay]) -> dict:
         "tas": [
             {
                 "id": f"t{e.user_id}",
-                "available": [f"d{d.number:02d}" for d in days if d.pk not in {a.day_id for a in e.absences.all()}],
+                "available": [f"d{d.number:02d}" for d in days if d.pk not in away[e.pk]],
                 "max_days": e.max_days or len(days),
                 "topics": sorted({t.strip().lower() for t in e.topics.split(",") if t.strip()}),
             }

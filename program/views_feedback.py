@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import feedback
-from .exports import csv_bytes
+from .exports import csv_response
 from .models import Cohort, DayFeedback, EndSurvey, Enrollment, ProgramDay, Role
 
 SCALE = [(i, str(i)) for i in range(1, 6)]
@@ -104,9 +104,7 @@ def summary(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied("Feedback results are for coordinators and organizers.")
     table = feedback.day_table(cohort)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{cohort.slug}-feedback.csv"'
-        return response
+        return csv_response(table, f"{cohort.slug}-feedback.csv")
     return render(
         request,
         "program/feedback_summary.html",

@@ -15,16 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import progress, progress_data
-from .exports import csv_bytes
+from .exports import csv_response
 from .models import Cohort, Enrollment, LabMachine, LabReport, PairGroup, Role
 
 POLL_SECONDS = 60
-
-
-def _csv(table: pd.DataFrame, filename: str) -> HttpResponse:
-    response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _cohort(request: HttpRequest, slug: str) -> Cohort:
@@ -45,7 +39,7 @@ def heatmap(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort(request, slug)
     if request.GET.get("format") == "csv":
         table = progress_data.frame(cohort).sort_values(["name", "day"])
-        return _csv(table.drop(columns=["user_id", "group_id"]), f"{cohort.slug}-progress.csv")
+        return csv_response(table.drop(columns=["user_id", "group_id"]), f"{cohort.slug}-progress.csv")
     rows, days = progress_data.heatmap(cohort)
     return render(
         request,
@@ -69,7 +63,7 @@ def group_day(request: HttpRequest, slug: str, workspace: str) -> HttpResponse:
         table = pd.DataFrame(
             [{"exercise": r["exercise"].title, "state": r["state"], "first passed": r["first_passed_at"]} for r in rows]
         )
-        return _csv(table, f"{group.workspace}.csv")
+        return csv_response(table, f"{group.workspace}.csv")
     reports = list(
         LabReport.objects.filter(group=group).only("day_key", "valid", "invalid_reason", "received_at", "size")[:10]
     )
@@ -106,7 +100,7 @@ def help_list(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             columns=["workspace", "people", "machine", "share", "why"],
         )
-        return _csv(table, f"{cohort.slug}-needs-help.csv")
+        return csv_response(table, f"{cohort.slug}-needs-help.csv")
     return render(
         request,
         _template(request, "progress_help"),
@@ -155,7 +149,7 @@ def fleet(request: HttpRequest) -> HttpResponse:
                 for m in machines
             ]
         )
-        return _csv(table, "lab-machines.csv")
+        return csv_response(table, "lab-machines.csv")
     invalid = list(
         LabReport.objects.filter(valid=False)
         .select_related("machine")
@@ -191,5 +185,5 @@ def my_progress(request: HttpRequest) -> HttpResponse:
             for s in sections
             for d in s["days"]
         ]
-        return _csv(pd.DataFrame(rows), "my-progress.csv")
+        return csv_response(pd.DataFrame(rows), "my-progress.csv")
     return render(request, _template(request, "progress_mine"), {"sections": sections, "poll": POLL_SECONDS})

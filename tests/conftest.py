@@ -140,12 +140,8 @@ ROLE_FIXTURES = ["organizer", "coordinator", "reviewer", "interviewer", "ta", "p
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server on 127.0.0.1 that Django's SMTP backend sends to; yields its handler."""
-    from tests.servers.smtp import SmtpSink  # noqa: PLC0415
+    from tests.servers.smtp import SmtpSink, point_django_at  # noqa: PLC0415
 
     with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_TIMEOUT = 10
+        point_django_at(settings, sink.port)
         yield sink.handler

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(blank=True, max_length=200)),
                 ('interests', models.JSONField(default=list)),
                 ('state', models.CharField(choices=[('pending', 'Waiting for confirmation'), ('confirmed', 'Subscribed'), ('unsubscribed', 'Unsubscribed')], default='pending', max_length=15)),
-                ('token', models.CharField(default=applications.models._secret, max_length=64, unique=True)),
+                ('token', models.CharField(default=applications.models.new_secret, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True)),
                 ('unsubscribed_at', models.DateTimeField(blank=True, null=True)),

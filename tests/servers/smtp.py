@@ -45,3 +45,12 @@ class SmtpSink:
     def __exit__(self, *exc) -> None:
         self.handler.hold_rcpt.clear()
         self.controller.stop()
+
+
+def point_django_at(settings, port: int) -> None:
+    """Django's SMTP backend, aimed at a sink on 127.0.0.1 (settings: django.conf.settings or pytest's)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
