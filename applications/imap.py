@@ -11,6 +11,8 @@ import hashlib
 import imaplib
 import logging
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -73,19 +75,10 @@ def poll(mailbox: Mailbox, *, limit: int = 500) -> dict[str, int]:
         validity = validity.decode() if isinstance(validity, bytes) else str(validity)
         typ, data = conn.uid("SEARCH", None, "NOT", "KEYWORD", KEYWORD, "NOT", "DELETED")
         uids = data[0].split() if typ == "OK" and data and data[0] else []
-        for uid in uids[:limit]:
-            uid = uid.decode()
-            typ, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((item[1] for item in fetched or [] if isinstance(item, tuple)), None)
-            if typ != "OK" or raw is None:
-                log.warning("IMAP %s: could not fetch UID %s", mailbox.label, uid)
-                continue
-            result = intake.ingest(
-                raw,
-                source=InboundMessage.Source.IMAP,
-                source_ref=f"{mailbox.label};UIDVALIDITY={validity};UID={uid}",
-                call_slug=mailbox.call_slug,
-            )
+        fetched: deque[str] = deque()
+        messages = _fetch(conn, mailbox, [uid.decode() for uid in uids[:limit]], validity, fetched)
+        for result in intake.ingest_many(messages, source=InboundMessage.Source.IMAP, call_slug=mailbox.call_slug):
+            uid = fetched.popleft()  # results come back in the order the messages were fetched
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
             conn.uid("STORE", uid, "+FLAGS", f"({KEYWORD} \\Seen)")
             if mailbox.processed_folder:
@@ -99,6 +92,21 @@ def poll(mailbox: Mailbox, *, limit: int = 500) -> dict[str, int]:
         except (imaplib.IMAP4.error, OSError):
             pass
     return counts
+
+
+def _fetch(
+    conn: imaplib.IMAP4, mailbox: Mailbox, uids: list[str], validity: str, fetched: deque[str]
+) -> Iterator[tuple[bytes, str]]:
+    """The messages' bytes, one FETCH at a time (BODY.PEEK: reading sets no \\Seen); the UIDs handed
+    out are appended to `fetched`, so the caller can flag each one once its message is processed."""
+    for uid in uids:
+        typ, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+        raw = next((item[1] for item in data or [] if isinstance(item, tuple)), None)
+        if typ != "OK" or raw is None:
+            log.warning("IMAP %s: could not fetch UID %s", mailbox.label, uid)
+            continue
+        fetched.append(uid)
+        yield raw, f"{mailbox.label};UIDVALIDITY={validity};UID={uid}"
 
 
 def poll_all() -> int:

@@ -28,8 +28,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def create_application(call: Call, applicant: User, *, source: str, by: User | None = None) -> Application:
-    """Open an application (state `received`), record its first event and mark the person an applicant."""
-    with transaction.atomic():
+    """Open an application (state `received`), record its first event and mark the person an applicant.
+
+    All or nothing together with the caller's transaction (no savepoint of its own: no caller carries
+    on after a failure here, so there is nothing to roll back to)."""
+    with transaction.atomic(savepoint=False):
         application = Application.objects.create(call=call, applicant=applicant, source=source)
         ApplicationEvent.objects.create(application=application, actor=by, to_state=S.RECEIVED, note=f"via {source}")
         grant_role(applicant, Role.APPLICANT)

@@ -34,6 +34,14 @@ def task_acknowledge_application(application_id: int, in_reply_to: str = "") -> 
     intake.acknowledge_application(application, in_reply_to=in_reply_to)
 
 
+@shared_task(name="applications.tasks.task_acknowledge_applications")
+def task_acknowledge_applications(items: list[tuple[int, str]]) -> None:
+    """The acknowledgements of one ingest_many chunk: (application id, Message-ID it answers) pairs."""
+    replies = dict(items)
+    for application in Application.objects.select_related("applicant", "call").filter(pk__in=replies):
+        intake.acknowledge_application(application, in_reply_to=replies[application.pk])
+
+
 @shared_task(name="applications.tasks.task_poll_imap")
 def task_poll_imap() -> int:
     return imap.poll_all()

@@ -6,6 +6,7 @@ the next run, which the pipeline answers with duplicate_ignored: nothing is crea
 """
 
 import mailbox
+from collections import deque
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,14 +28,17 @@ class Command(BaseCommand):
         except (OSError, mailbox.Error) as exc:
             raise CommandError(f"Cannot read Maildir {path!r}: {exc}") from exc
         counts: dict[str, int] = {}
-        for key in keys:
-            message = box.get_message(key)
-            if "S" in message.get_flags():
-                continue
-            raw = box.get_bytes(key)
-            result = intake.ingest(
-                raw, source=InboundMessage.Source.MAILDIR, source_ref=f"{path}:{key}", call_slug=call_slug
-            )
+        unread: deque[tuple[str, mailbox.MaildirMessage]] = deque()
+
+        def messages():
+            for key in keys:
+                message = box.get_message(key)
+                if "S" not in message.get_flags():
+                    unread.append((key, message))
+                    yield box.get_bytes(key), f"{path}:{key}"
+
+        for result in intake.ingest_many(messages(), source=InboundMessage.Source.MAILDIR, call_slug=call_slug):
+            key, message = unread.popleft()  # results come back in the order the messages were read
             message.set_subdir("cur")
             message.add_flag("S")
             box[key] = message
