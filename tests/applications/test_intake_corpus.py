@@ -101,15 +101,6 @@ def _ingest(path: Path, tmp_path: Path, substitutions: dict[bytes, bytes]) -> di
     return json.loads(lines[0]), raw
 
 
-@pytest.fixture
-def intake_settings(settings):
-    settings.INBOUND_ADDRESS = "apply@runway.test"
-    settings.INBOUND_AUTHSERV_ID = "mx.runway.test"
-    settings.INBOUND_MAX_MESSAGE_BYTES = 300_000
-    settings.DEFAULT_FROM_EMAIL = "Runway <runway@localhost>"
-    return settings
-
-
 def test_corpus_has_at_least_30_messages_covering_every_outcome():
     files = sorted(CORPUS.glob("*.eml"))
 
