@@ -201,7 +201,7 @@ def _raw_row(raw: bytes, *, source: str, source_ref: str = "") -> InboundMessage
         message.raw.name = path  # content-addressed: the same bytes are stored once
     else:
         message.raw.name = default_storage.save(path, ContentFile(raw))
-    message.message_id = _message_id(_header_text(_headers_only(raw), "Message-ID"))
+    message.message_id = _message_id(_raw(_headers_only(raw), "Message-ID"))
     return message
 
 
@@ -810,6 +810,9 @@ def _headers_only(raw: bytes) -> Message:
     return BytesParser(policy=policy.compat32).parsebytes(raw[: end + 4], headersonly=True)
 
 
+_UNSTRUCTURED = {"subject", "comments"}  # free text: no addresses, ids or parameters to parse
+
+
 def _header_text(msg: Message, name: str) -> str:
     """A header's decoded text, read the way the modern API (policy.default) reads it: RFC 2047 words
     decoded, folding undone. The message itself is parsed with compat32, which keeps every header's
@@ -823,7 +826,11 @@ def _header_text(msg: Message, name: str) -> str:
         for key, value in getattr(msg, "_headers", []):
             if key.lower() == lowered:
                 try:
-                    memo[lowered] = str(policy.default.header_fetch_parse(key, value))
+                    if lowered in _UNSTRUCTURED and value.isascii() and "=?" not in value:
+                        # What the modern API gives for plain ASCII text: the value with line breaks removed.
+                        memo[lowered] = value.replace("\r", "").replace("\n", "")
+                    else:
+                        memo[lowered] = str(policy.default.header_fetch_parse(key, value))
                 except Exception:
                     memo[lowered] = str(value)
                 break
@@ -855,8 +862,10 @@ def _message_id(value: str) -> str:
 
 def _sender(msg: Message) -> tuple[str, str]:
     raw = _raw(msg, "From")
-    # Plain ASCII without encoded words reads the same raw or decoded (the decoding parser is slow).
-    text = raw if raw.isascii() and "=?" not in raw else _header_text(msg, "From")
+    # Plain ASCII without encoded words or comments reads the same raw or decoded (the decoding parser
+    # is slow); anything else goes through the modern API's address parser.
+    plain = raw.isascii() and "=?" not in raw and "(" not in raw
+    text = raw if plain else _header_text(msg, "From")
     for name, address in getaddresses([text]):
         address = address.strip().lower()
         try:
