@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CALL_SLUG = "retraining-grants"
 _MSGID = re.compile(r"<[^<>\s]+>")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")  # where the header block ends
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
 _RESUME_URL_HINT = re.compile(
     r"resume|cv|curriculum|lebenslauf|drive\.google|docs\.google|dropbox|onedrive|\.pdf", re.I
@@ -353,7 +354,7 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
 
     call = _route(recipients, call_slug)
     message.call = call
-    applicant = User.objects.filter(email__iexact=message.from_address).first()
+    applicant = User.objects.with_email(message.from_address).first()
     existing = _open_application(applicant, call, explicit=call_slug is not None or _tag(recipients) is not None)
     if existing is not None:
         message.application = existing
@@ -548,7 +549,7 @@ def _list_reason(msg: Message) -> str:
 
 
 def _check_sender(msg: Message, message: InboundMessage) -> None:
-    if not _header_text(msg, "From").strip():
+    if not _raw(msg, "From").strip():
         raise _Stop(O.REJECTED, "missing_sender", "The message has no From address, so there is nobody to answer.")
     if not message.from_address:
         raise _Stop(
@@ -787,7 +788,7 @@ def submit_web_application(
             )
         attachments.append(_Attachment(_safe_filename(filename), data, classification))
     with transaction.atomic():
-        applicant = User.objects.filter(email__iexact=email).first()
+        applicant = User.objects.with_email(email).first()
         existing = _open_application(applicant, call, explicit=True)
         if existing is not None:
             _add_documents(existing, None, attachments)
@@ -806,8 +807,8 @@ def submit_web_application(
 
 def _headers_only(raw: bytes) -> Message:
     """The header block alone (the parser would otherwise read the whole body line by line)."""
-    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
-    return BytesParser(policy=policy.compat32).parsebytes(raw[: end + 4], headersonly=True)
+    blank = _BLANK_LINE.search(raw)
+    return BytesParser(policy=policy.compat32).parsebytes(raw[: blank.end() if blank else len(raw)], headersonly=True)
 
 
 _UNSTRUCTURED = {"subject", "comments"}  # free text: no addresses, ids or parameters to parse

@@ -64,7 +64,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username: str) -> User:
-        return self.get(email__iexact=username)
+        return self.with_email(username).get()
+
+    def with_email(self, address: str) -> models.QuerySet[User]:
+        """The person with this address, whatever its case: LOWER(email) = lower(address), which the
+        case-insensitive unique index answers (email__iexact reads every row on both databases)."""
+        return self.alias(email_ci=Lower("email")).filter(email_ci=address.strip().lower())
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -105,3 +105,20 @@ def test_generate_program_days_is_idempotent_and_renumbers_after_a_holiday():
     assert [d.pk for d in again] == [d.pk for d in first]
     assert [(d.date.day, d.number) for d in with_holiday] == [(2, 1), (3, 2), (5, 3), (6, 4)]
     assert ProgramDay.objects.get(pk=kept_id).number == 4
+
+
+@pytest.mark.django_db
+def test_with_email_finds_the_person_whatever_the_case_through_the_index():
+    from django.db import connection
+
+    from program.models import User
+
+    ada = User.objects.create_user("Ada@Example.org")
+    assert User.objects.with_email("  ADA@example.ORG ").get() == ada
+    assert User.objects.get_by_natural_key("ada@EXAMPLE.org") == ada
+    assert not User.objects.with_email("bob@example.org").exists()
+    # The lookup is LOWER(email) = lower(address), the expression the case-insensitive unique index holds.
+    sql = str(User.objects.with_email("x@y.z").query)
+    assert 'LOWER("program_user"."email") =' in sql
+    if connection.vendor == "sqlite":
+        assert "USING INDEX user_email_ci_unique" in User.objects.with_email("x@y.z").explain()

@@ -18,7 +18,7 @@ class Command(BaseCommand):
             role = parse_role(role)
         except UnknownRole as exc:
             raise CommandError(str(exc)) from None
-        user = User.objects.filter(email__iexact=email).first()
+        user = User.objects.with_email(email).first()
         if user is None:
             if not create:
                 raise CommandError(f"No person with email {email!r}. Use --create to add them.")
