@@ -132,17 +132,25 @@ def _classify_zip(data: bytes) -> Classification:
 
 def _classify_pdf(data: bytes) -> Classification:
     # Raw names first (catches names in objects pypdf cannot reach), with #xx escapes undone.
+    names = set()
     for match in _PDF_NAME.finditer(data):
-        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), match.group()).decode("latin-1")
-        if name in PDF_ACTIVE_NAMES:
-            return Classification("refused", reason="pdf_active_content", detail=f"a PDF containing {name}")
+        name = match.group()
+        if b"#" in name:
+            name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name)
+        names.add(name.decode("latin-1"))
+    active = names & PDF_ACTIVE_NAMES
+    if active:
+        name = sorted(active)[0]
+        return Classification("refused", reason="pdf_active_content", detail=f"a PDF containing {name}")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             return Classification("refused", reason="pdf_unreadable", detail="an encrypted PDF")
         if len(reader.pages) < 1:
             return Classification("refused", reason="pdf_unreadable", detail="a PDF without pages")
-        found = _active_names_in_objects(reader)
+        # Every dictionary outside a compressed object stream was in the raw scan; without object
+        # streams only the catalog's actions are left to look at.
+        found = _active_names_in_objects(reader, every_object="/ObjStm" in names)
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
         return Classification("refused", reason="pdf_unreadable", detail=f"a damaged PDF ({type(exc).__name__})")
     if found:
@@ -150,8 +158,9 @@ def _classify_pdf(data: bytes) -> Classification:
     return Classification("document", PDF)
 
 
-def _active_names_in_objects(reader: pypdf.PdfReader) -> str | None:
-    """Look inside every object, including those packed in compressed object streams."""
+def _active_names_in_objects(reader: pypdf.PdfReader, *, every_object: bool = True) -> str | None:
+    """The catalog's open and additional actions, then (when `every_object`) every object, including
+    those packed in compressed object streams."""
     catalog = reader.trailer["/Root"].get_object()
     if "/OpenAction" in catalog or "/AA" in catalog:
         action = catalog.get("/OpenAction")
@@ -160,6 +169,8 @@ def _active_names_in_objects(reader: pypdf.PdfReader) -> str | None:
             return str(action.get("/S"))
         if "/AA" in catalog:
             return "/AA"
+    if not every_object:
+        return None
     numbers = set()
     for generation_table in reader.xref.values():
         numbers.update(generation_table)

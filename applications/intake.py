@@ -206,6 +206,25 @@ def _raw_row(raw: bytes, *, source: str, source_ref: str = "") -> InboundMessage
     return message
 
 
+# What processing writes; the stored facts (raw bytes, hash, size, source, arrival) are never rewritten.
+_PROCESSING_FIELDS = [
+    "message_id",
+    "from_address",
+    "from_name",
+    "subject",
+    "body_text",
+    "call",
+    "outcome",
+    "reason",
+    "detail",
+    "application",
+    "duplicate_of",
+    "processed_at",
+    "attempts",
+    "released_by",
+]
+
+
 @dataclass
 class _Batch:
     """What the messages of one ingest_many chunk share: the calls looked up, the acknowledgements due."""
@@ -242,7 +261,7 @@ def process(
         message.outcome, message.reason = O.REJECTED, "processing_error"
         message.detail = f"Runway could not process this message ({type(exc).__name__}: {exc}). It is kept; use Reprocess after a fix."
         message.processed_at = timezone.now()
-        message.save()
+        message.save(update_fields=_PROCESSING_FIELDS)
         return result_for(message)
 
 
@@ -279,7 +298,7 @@ def _process(message: InboundMessage, raw: bytes, *, call_slug: str | None, rele
         message.outcome = _decide(message, raw, call_slug=call_slug, release=release)
     except _Stop as stop:
         message.outcome, message.reason, message.detail = stop.outcome, stop.reason, stop.detail
-    message.save()
+    message.save(update_fields=_PROCESSING_FIELDS)
     return result_for(message)
 
 

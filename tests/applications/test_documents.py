@@ -1,5 +1,7 @@
 import io
+import struct
 import zipfile
+import zlib
 
 import pytest
 
@@ -32,7 +34,63 @@ def test_classify_by_content(data, expected):
     assert (result.kind, result.content_type, result.reason) == expected
 
 
-def test_pdf_javascript_hidden_in_a_compressed_object_stream_is_found():
+def _pdf_with_object_stream(hidden: bytes, *, open_action: bool = True) -> bytes:
+    """A one-page PDF whose object 4 lives only inside a Flate-compressed object stream, reached through
+    a cross-reference stream: its names never appear in the file's bytes. It is the catalog's
+    /OpenAction, or (open_action=False) the page's additional action on opening."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+
+    def obj(number: int, body: bytes) -> None:
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R" + (b" /OpenAction 4 0 R" if open_action else b"") + b" >>")
+    obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    page_action = b"" if open_action else b" /AA << /O 4 0 R >>"
+    obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100]" + page_action + b" >>")
+    header = b"4 0 "
+    packed = zlib.compress(header + hidden)
+    obj(
+        5,
+        b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(header), len(packed))
+        + packed
+        + b"\nendstream",
+    )
+    xref_at = out.tell()
+    rows = [b"\x00" + struct.pack(">IH", 0, 65535)]
+    for number in (1, 2, 3):
+        rows.append(b"\x01" + struct.pack(">IH", offsets[number], 0))
+    rows.append(b"\x02" + struct.pack(">IH", 5, 0))  # object 4: index 0 of object stream 5
+    rows.append(b"\x01" + struct.pack(">IH", offsets[5], 0))
+    rows.append(b"\x01" + struct.pack(">IH", xref_at, 0))
+    table = zlib.compress(b"".join(rows))
+    out.write(
+        b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n"
+        % len(table)
+        + table
+        + b"\nendstream\nendobj\n"
+    )
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref_at)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("open_action", [True, False], ids=["catalog open action", "page action"])
+def test_pdf_javascript_hidden_in_a_compressed_object_stream_is_found(open_action):
+    data = _pdf_with_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>", open_action=open_action)
+    assert b"/JavaScript" not in data and b"/ObjStm" in data  # only a PDF reader can see it
+
+    result = classify(data)
+
+    assert (result.kind, result.reason) == ("refused", "pdf_active_content")
+
+
+def test_pdf_with_a_harmless_object_stream_is_a_document():
+    assert classify(_pdf_with_object_stream(b"<< /Type /Action /S /URI /URI (https://example.org) >>")).is_document
+
+
+def test_pdf_javascript_in_an_indirect_open_action_is_found():
     from pypdf import PdfWriter
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
