@@ -255,6 +255,12 @@ def process(
                 message.released_by = released_by
             message.processed_at = timezone.now()
             return _process(message, raw, call_slug=call_slug, release=released_by is not None)
+    except _ProcessedMeanwhile:
+        # Another worker (the sweep, a second poll) finished this message first; everything this run
+        # did was rolled back, and its result is theirs.
+        message.__dict__.pop("_resume", None)
+        message.refresh_from_db()
+        return result_for(message)
     except Exception as exc:  # the last line of defence: a message can never crash the pipeline
         log.exception("Processing inbound message %s failed", message.pk)
         message.application, message.call, message.duplicate_of = None, None, None
@@ -298,8 +304,17 @@ def _process(message: InboundMessage, raw: bytes, *, call_slug: str | None, rele
         message.outcome = _decide(message, raw, call_slug=call_slug, release=release)
     except _Stop as stop:
         message.outcome, message.reason, message.detail = stop.outcome, stop.reason, stop.detail
-    message.save(update_fields=_PROCESSING_FIELDS)
+    # The outcome is written only if nobody processed the message since it was read (same attempt
+    # count): the same statement as a plain save, and two workers can never both act on one message.
+    fields = (InboundMessage._meta.get_field(name) for name in _PROCESSING_FIELDS)
+    values = {field.attname: getattr(message, field.attname) for field in fields}
+    if not InboundMessage.objects.filter(pk=message.pk, attempts=message.attempts - 1).update(**values):
+        raise _ProcessedMeanwhile
     return result_for(message)
+
+
+class _ProcessedMeanwhile(Exception):
+    """The message's row changed under us: its outcome is someone else's to record."""
 
 
 def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, release: bool) -> str:

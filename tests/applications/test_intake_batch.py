@@ -111,3 +111,20 @@ def test_chunks_are_bounded_by_bytes_as_well_as_count(intake_settings, django_ca
     # A chunk closes once its bytes reach the bound: the first two, then the other two (fewer bytes).
     assert [r.outcome for r in results] == ["application_created"] * 4
     assert [len(kwargs["items"]) for _, kwargs in queued] == [2, 2]
+
+
+@pytest.mark.django_db
+def test_two_workers_holding_the_same_pending_message_act_once(intake_settings, django_capture_on_commit_callbacks):
+    corpus = dict(_independent_corpus())
+    stored = intake.store_raw(corpus["02"], source="file")
+    # Both read the row while it was pending (the sweep and a slow chunk, say).
+    first, second = (InboundMessage.objects.get(pk=stored.pk) for _ in range(2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        a = intake.process(first)
+        b = intake.process(second)
+
+    assert (a.outcome, b.outcome) == ("application_created", "application_created")
+    assert b.application == a.application and b.resume_sha256 == a.resume_sha256
+    assert Application.objects.count() == 1 and len(mail.outbox) == 1
+    assert InboundMessage.objects.get(pk=stored.pk).attempts == 1
