@@ -57,7 +57,7 @@ def _floor(raws: list[bytes], parse_policy=policy.default) -> float:
 
 
 def _one_by_one(raws: list[bytes]) -> tuple[float, dict[str, int]]:
-    """`ingest`, one message per call: the mail-server pipe (ingest_email) and the web of scripts."""
+    """`ingest`, one message per call: the mail-server pipe (ingest_email) and scripts."""
     call_command("flush", "--no-input", verbosity=0)
     outcomes: dict[str, int] = {}
     started = time.perf_counter()
