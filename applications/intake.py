@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from program.models import User
 from program.tasking import enqueue_on_commit
+from program.text import clean_name, clean_text, strip_bidi
 
 from . import documents, links, outbox, tasks
 from .models import (
@@ -196,7 +197,7 @@ def store_raw(raw: bytes, *, source: str, source_ref: str = "") -> InboundMessag
 def _raw_row(raw: bytes, *, source: str, source_ref: str = "") -> InboundMessage:
     """The message's bytes written to private storage (content-addressed) and its row, not yet saved."""
     sha = hashlib.sha256(raw).hexdigest()
-    message = InboundMessage(sha256=sha, size=len(raw), source=source, source_ref=source_ref[:500])
+    message = InboundMessage(sha256=sha, size=len(raw), source=source, source_ref=clean_text(source_ref)[:500])
     path = message.raw.field.generate_filename(message, "raw.eml")
     if default_storage.exists(path):
         message.raw.name = path  # content-addressed: the same bytes are stored once
@@ -246,6 +247,7 @@ def process(
     if message.outcome != O.PENDING and released_by is None:
         return result_for(message)
     message.attempts += 1
+    message._written_files = []  # files this attempt stores; removed again if it does not commit
     try:
         if raw is None:
             with message.raw.open("rb") as fh:
@@ -258,17 +260,54 @@ def process(
     except _ProcessedMeanwhile:
         # Another worker (the sweep, a second poll) finished this message first; everything this run
         # did was rolled back, and its result is theirs.
+        _discard_files(message._written_files)
         message.__dict__.pop("_resume", None)
         message.refresh_from_db()
         return result_for(message)
     except Exception as exc:  # the last line of defence: a message can never crash the pipeline
         log.exception("Processing inbound message %s failed", message.pk)
-        message.application, message.call, message.duplicate_of = None, None, None
-        message.outcome, message.reason = O.REJECTED, "processing_error"
-        message.detail = f"Runway could not process this message ({type(exc).__name__}: {exc}). It is kept; use Reprocess after a fix."
-        message.processed_at = timezone.now()
-        message.save(update_fields=_PROCESSING_FIELDS)
-        return result_for(message)
+        _discard_files(message._written_files)
+        return _reject_unprocessable(message, exc)
+
+
+def _discard_files(files: list) -> None:
+    """Remove the files of an attempt whose rows were rolled back (they would be orphans)."""
+    for stored in files:
+        try:
+            stored.storage.delete(stored.name)
+        except Exception:
+            log.exception("Could not remove %s after a failed attempt", stored.name)
+
+
+def _reject_unprocessable(message: InboundMessage, exc: Exception) -> IntakeResult:
+    """Record a message the pipeline could not process as rejected / processing_error, in its own
+    transaction, and claim its keys so that a redelivery is a duplicate rather than another failure.
+    The raw bytes stay; an organizer can use Reprocess after a fix."""
+    message.__dict__.pop("_resume", None)
+    message.application, message.call, message.duplicate_of = None, None, None
+    message.outcome, message.reason = O.REJECTED, "processing_error"
+    message.detail = clean_text(
+        f"Runway could not process this message ({type(exc).__name__}: {str(exc)[:300]}). "
+        "It is kept; use Reprocess after a fix."
+    )
+    message.processed_at = timezone.now()
+    for name in ("message_id", "from_address", "from_name", "subject", "body_text"):
+        setattr(message, name, clean_text(getattr(message, name) or ""))
+    try:
+        with transaction.atomic():
+            message.save(update_fields=_PROCESSING_FIELDS)
+            _claim(message.pk, _keys(message))
+    except Exception:
+        log.exception("Recording inbound message %s as unprocessable failed; keeping only the outcome", message.pk)
+        with transaction.atomic():
+            InboundMessage.objects.filter(pk=message.pk).update(
+                outcome=O.REJECTED,
+                reason="processing_error",
+                detail=message.detail,
+                processed_at=message.processed_at,
+                attempts=message.attempts,
+            )
+    return result_for(message)
 
 
 def reprocess(message: InboundMessage, *, by: User, release: bool = False) -> IntakeResult:
@@ -308,6 +347,7 @@ def _process(message: InboundMessage, raw: bytes, *, call_slug: str | None, rele
     # count): the same statement as a plain save, and two workers can never both act on one message.
     fields = (InboundMessage._meta.get_field(name) for name in _PROCESSING_FIELDS)
     values = {field.attname: getattr(message, field.attname) for field in fields}
+    values = {name: clean_text(v) if isinstance(v, str) else v for name, v in values.items()}
     if not InboundMessage.objects.filter(pk=message.pk, attempts=message.attempts - 1).update(**values):
         raise _ProcessedMeanwhile
     return result_for(message)
@@ -332,7 +372,7 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
     _claim_or_duplicate(message)
 
     parsed = _walk(msg)
-    message.body_text = parsed.body_text[:100_000]
+    message.body_text = clean_text(parsed.body_text)[:100_000]
     if parsed.depth > settings.INBOUND_MAX_DEPTH:
         raise _Stop(
             O.REJECTED,
@@ -380,7 +420,7 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
     if thread is not None:
         message.application = thread
         message.call = thread.call
-        resume = message._resume = _add_documents(thread, message, accepted)
+        resume = message._resume = _add_documents(thread, message, accepted, written=message._written_files)
         message.detail = _sentence(f"Reply attached to application #{thread.pk}", resume, notes)
         if message.from_address and message.from_address != thread.applicant.email:
             message.detail += f" Note: sent from {message.from_address}, not the applicant's address."
@@ -392,14 +432,18 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
     existing = _open_application(applicant, call, explicit=call_slug is not None or _tag(recipients) is not None)
     if existing is not None:
         message.application = existing
-        resume = message._resume = _add_documents(existing, message, accepted, link_from=message.body_text)
+        resume = message._resume = _add_documents(
+            existing, message, accepted, link_from=message.body_text, written=message._written_files
+        )
         message.detail = _sentence(f"Added to open application #{existing.pk} ({existing.call.name})", resume, notes)
         return O.APPLICATION_UPDATED
 
     applicant = applicant or _new_applicant(message.from_address, message.from_name)
     application = create_application(call, applicant, source=Application.Source.EMAIL)
     message.application = application
-    resume = message._resume = _add_documents(application, message, accepted, link_from=message.body_text, fresh=True)
+    resume = message._resume = _add_documents(
+        application, message, accepted, link_from=message.body_text, fresh=True, written=message._written_files
+    )
     if resume is None:
         application.needs_resume = True
         application.save(update_fields=["needs_resume"])
@@ -413,10 +457,10 @@ def _decide(message: InboundMessage, raw: bytes, *, call_slug: str | None, relea
 
 def _fill_headers(message: InboundMessage, msg: Message) -> None:
     message.message_id = _message_id(_raw(msg, "Message-ID"))
-    message.subject = _nfc(_header_text(msg, "Subject"))[:500]
+    message.subject = clean_name(_header_text(msg, "Subject"), 500)
     name, address = _sender(msg)
     message.from_address = address[:320]
-    message.from_name = name[:200]
+    message.from_name = clean_name(name, 200)
 
 
 def _claim_or_duplicate(message: InboundMessage) -> None:
@@ -424,9 +468,7 @@ def _claim_or_duplicate(message: InboundMessage) -> None:
 
     The claim is a unique row, so two workers handling the same message at once cannot both win.
     """
-    keys = [f"sha256:{message.sha256}"]
-    if message.message_id.strip():
-        keys.append(f"msgid:{message.message_id.strip().lower()}")
+    keys = _keys(message)
     if _claim(message.pk, keys) == set(keys):
         return  # every key is ours (the usual case): one statement, no second look
     owners = dict(InboundKey.objects.filter(key__in=keys).values_list("key", "message_id"))
@@ -436,6 +478,13 @@ def _claim_or_duplicate(message: InboundMessage) -> None:
             message.duplicate_of_id = owner
             what = "Message-ID" if key.startswith("msgid:") else "content"
             raise _Stop(O.DUPLICATE_IGNORED, detail=f"Same {what} as message #{owner}; nothing done.")
+
+
+def _keys(message: InboundMessage) -> list[str]:
+    keys = [f"sha256:{message.sha256}"]
+    if message.message_id.strip():
+        keys.append(f"msgid:{message.message_id.strip().lower()}")
+    return keys
 
 
 def _claim(message_pk: int, keys: list[str]) -> set[str]:
@@ -532,7 +581,7 @@ def _record_bounce(message: InboundMessage, msg: Message) -> None:
                 else "\n".join(str(p) for p in part.get_payload())
             )
             found = re.search(r"^(Status|Diagnostic-Code):\s*(.+)$", text, re.M | re.I)
-            status = found.group(2).strip()[:200] if found else status
+            status = clean_name(found.group(2), 200) if found else status
         elif ctype in ("message/rfc822", "text/rfc822-headers") and not original_id:
             inner = part.get_payload()
             if isinstance(inner, list) and inner:
@@ -697,8 +746,10 @@ def _add_documents(
     link_from: str = "",
     *,
     fresh: bool = False,
+    written: list | None = None,
 ) -> Document | None:
-    """Store accepted files as new document versions; return the resume (file or link), if any."""
+    """Store accepted files as new document versions; return the resume (file or link), if any.
+    Each stored file is added to `written`, so a rolled-back caller can remove it again."""
     resume_attachment = next(
         (a for a in accepted if documents.looks_like_resume(a.filename)), accepted[0] if accepted else None
     )
@@ -716,6 +767,8 @@ def _add_documents(
             source_message=message,
         )
         document.file.save("upload", ContentFile(attachment.data), save=False)
+        if written is not None:
+            written.append(document.file)
         document.save()
         if kind == Document.Kind.RESUME:
             resume = document
@@ -791,17 +844,29 @@ def acknowledge_application(application: Application, *, in_reply_to: str = "") 
 
 
 def acknowledge_pending(limit: int = 200) -> int:
-    """Sweep: acknowledge recent applications whose acknowledgement was never queued (broker down)."""
+    """Sweep: acknowledge recent applications whose acknowledgement was never queued (broker down).
+    Only applications still `received` that came in by mail or the web form: one that has moved on
+    (reviewed, decided, withdrawn) or was entered by an organizer is never mailed "we received it".
+    One application that cannot be acknowledged (a broken template, a bad address) is logged and
+    skipped; the others are still acknowledged."""
     since = timezone.now() - timedelta(days=7)
     pending = (
-        Application.objects.filter(created_at__gte=since, source__in=[Application.Source.EMAIL, Application.Source.WEB])
+        Application.objects.filter(
+            created_at__gte=since,
+            state=ApplicationState.RECEIVED,
+            source__in=[Application.Source.EMAIL, Application.Source.WEB],
+        )
         .exclude(outbound_messages__kind="application-received")
         .select_related("applicant", "call")[:limit]
     )
     count = 0
     for application in pending:
         first = application.inbound_messages.order_by("received_at").values_list("message_id", flat=True).first()
-        acknowledge_application(application, in_reply_to=first or "")
+        try:
+            acknowledge_application(application, in_reply_to=first or "")
+        except Exception:
+            log.exception("Acknowledging application %s failed; the sweep goes on", application.pk)
+            continue
         count += 1
     return count
 
@@ -821,18 +886,23 @@ def submit_web_application(
                 f"“{filename}” is {classification.detail or 'not a document we accept'}. Please upload a PDF, DOCX, ODT, RTF or text file."
             )
         attachments.append(_Attachment(_safe_filename(filename), data, classification))
-    with transaction.atomic():
-        applicant = User.objects.with_email(email).first()
-        existing = _open_application(applicant, call, explicit=True)
-        if existing is not None:
-            _add_documents(existing, None, attachments)
-            return existing, False
-        applicant = applicant or _new_applicant(email, _nfc(name))
-        application = create_application(call, applicant, source=Application.Source.WEB)
-        if _add_documents(application, None, attachments) is None:
-            application.needs_resume = True
-            application.save(update_fields=["needs_resume"])
-        _acknowledge_after_commit(application, "")
+    written: list = []
+    try:
+        with transaction.atomic():
+            applicant = User.objects.with_email(email).first()
+            existing = _open_application(applicant, call, explicit=True)
+            if existing is not None:
+                _add_documents(existing, None, attachments, written=written)
+                return existing, False
+            applicant = applicant or _new_applicant(email, clean_name(name, 200))
+            application = create_application(call, applicant, source=Application.Source.WEB)
+            if _add_documents(application, None, attachments, written=written) is None:
+                application.needs_resume = True
+                application.save(update_fields=["needs_resume"])
+            _acknowledge_after_commit(application, "")
+    except Exception:
+        _discard_files(written)
+        raise
     return application, True
 
 
@@ -891,8 +961,9 @@ def _raw(msg: Message, name: str) -> str:
 
 def _message_id(value: str) -> str:
     """The <id@host> token of a Message-ID header; whatever else is folded into it is dropped."""
-    found = _MSGID.search(value or "")
-    return (found.group() if found else (value or "").strip())[:998]
+    value = clean_text(value)
+    found = _MSGID.search(value)
+    return (found.group() if found else value.strip())[:998]
 
 
 def _sender(msg: Message) -> tuple[str, str]:
@@ -923,10 +994,10 @@ def _filename(part: Message) -> str:
 
 
 def _safe_filename(name: str) -> str:
-    """NFC, no directories, no control characters, at most 200 characters."""
+    """NFC, no directories, no control characters or bidirectional overrides, at most 200 characters."""
     name = _nfc(name)
     name = PureWindowsPath(PurePosixPath(name).name).name
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+    name = strip_bidi(re.sub(r"[\x00-\x1f\x7f]", "", name)).strip()
     return name[:200]
 
 

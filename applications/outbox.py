@@ -112,6 +112,29 @@ def send_outbound(message_pk: int, connection=None) -> bool:
     if not claimed:
         return False
     message = OutboundMessage.objects.get(pk=message_pk)
+    try:
+        email = _build(message, connection)
+    except Exception as exc:  # a message that cannot even be built (its attachment is gone) fails alone
+        log.exception("Building outbound message %s failed", message.pk)
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            state=OutboundMessage.State.FAILED, last_error=f"could not be built: {exc}"[:2000]
+        )
+        return False
+    try:
+        email.send(fail_silently=False)
+    except Exception as exc:  # SMTP and socket errors: record and put back in the queue
+        log.warning("Sending outbound message %s failed: %s", message.pk, exc)
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            state=OutboundMessage.State.QUEUED, last_error=str(exc)[:2000]
+        )
+        return False
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        state=OutboundMessage.State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def _build(message: OutboundMessage, connection) -> EmailMultiAlternatives:
     headers = {"Message-ID": message.message_id, "Auto-Submitted": "auto-generated", **message.headers}
     if message.in_reply_to:
         headers["In-Reply-To"] = message.in_reply_to
@@ -133,18 +156,7 @@ def send_outbound(message_pk: int, connection=None) -> bool:
     if message.calendar:
         method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
         email.attach("invite.ics", message.calendar, f"text/calendar; method={method}; charset=utf-8")
-    try:
-        email.send(fail_silently=False)
-    except Exception as exc:  # SMTP and socket errors: record and put back in the queue
-        log.warning("Sending outbound message %s failed: %s", message.pk, exc)
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            state=OutboundMessage.State.QUEUED, last_error=str(exc)[:2000]
-        )
-        return False
-    OutboundMessage.objects.filter(pk=message.pk).update(
-        state=OutboundMessage.State.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return True
+    return email
 
 
 def requeue_stale(*, older_than_seconds: int | None = None, max_attempts: int = 5) -> int:

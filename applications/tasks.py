@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from program.tasking import run_steps
+
 from . import decisions, imap, intake, outbox, reviews
 from .models import Application
 
@@ -16,13 +18,18 @@ def task_send_outbound(message_id: int) -> bool:
 
 
 @shared_task(name="applications.tasks.task_send_queued_outbound")
-def task_send_queued_outbound(limit: int = 200) -> int:
+def task_send_queued_outbound(limit: int = 200) -> dict:
     """Sweep: process mail stored but never processed, acknowledge what was missed, and send what is
-    still queued (the broker was down, or a send failed and was put back)."""
-    intake.process_pending(limit=limit)
-    intake.acknowledge_pending(limit=limit)
-    outbox.requeue_stale()
-    return outbox.send_queued(limit=limit)
+    still queued (the broker was down, or a send failed and was put back). Each step runs on its own:
+    one that fails (a poisoned message, a broken template) never stops the others."""
+    return run_steps(
+        {
+            "process_pending": lambda: intake.process_pending(limit=limit),
+            "acknowledge_pending": lambda: intake.acknowledge_pending(limit=limit),
+            "requeue_stale": outbox.requeue_stale,
+            "send_queued": lambda: outbox.send_queued(limit=limit),
+        }
+    )
 
 
 @shared_task(name="applications.tasks.task_acknowledge_application")

@@ -32,3 +32,16 @@ def send_task(task, **kwargs) -> bool:
 
 def enqueue_on_commit(task, **kwargs) -> None:
     transaction.on_commit(lambda: send_task(task, **kwargs))
+
+
+def run_steps(steps: dict) -> dict:
+    """Run each step of a periodic job on its own: a step that raises is logged and reported as
+    "failed", and never stops the steps after it. Returns {name: result or "failed"}."""
+    results = {}
+    for name, step in steps.items():
+        try:
+            results[name] = step()
+        except Exception:
+            log.exception("Periodic step %s failed; the other steps still run", name)
+            results[name] = "failed"
+    return results
