@@ -21,7 +21,9 @@ PDF = pdf("resume")
 def _message(*, from_header: str, subject: str = "Application", body: str = "Hello", msgid: str, pdf: bool = False):
     import base64
 
-    head = f"From: {from_header}\r\nTo: apply@runway.test\r\nSubject: {subject}\r\nMessage-ID: <{msgid}@example.org>\r\n"
+    head = (
+        f"From: {from_header}\r\nTo: apply@runway.test\r\nSubject: {subject}\r\nMessage-ID: <{msgid}@example.org>\r\n"
+    )
     if not pdf:
         return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n").encode("utf-8")
     return (
@@ -83,7 +85,7 @@ def test_nul_display_name_decodes_to_the_letters_around_it(intake_settings, tmp_
 def test_bidi_override_is_removed_from_names_and_filenames(intake_settings, tmp_path):
     raw = _message(
         from_header="=?utf-8?b?QWxpY2Ug4oCuZ25wLmV4ZQ==?= <bidi@example.org>", msgid="bidi", pdf=True
-    ).replace(b'filename="resume.pdf"', 'filename*=utf-8\'\'resume%E2%80%AEfdp.exe.pdf'.encode())
+    ).replace(b'filename="resume.pdf"', b"filename*=utf-8''resume%E2%80%AEfdp.exe.pdf")
 
     result = _ingest_json(raw, tmp_path, "bidi")
 
@@ -116,7 +118,9 @@ def test_a_message_that_fails_is_rejected_its_files_removed_and_the_next_one_pro
     assert not Application.objects.filter(applicant__email="poison@example.org").exists()
     assert not Document.objects.filter(source_message=rejected).exists()
     new_files = set(_all_files("documents")) - files_before
-    assert new_files == set(Document.objects.filter(application__applicant__email="next@example.org").values_list("file", flat=True))
+    assert new_files == set(
+        Document.objects.filter(application__applicant__email="next@example.org").values_list("file", flat=True)
+    )
 
 
 def _all_files(root: str) -> list[str]:
