@@ -32,12 +32,12 @@ class CallAnalytics:
             "score_histogram": self.histogram,
         }
 
-    def to_csv(self) -> str:
-        """All tables in one CSV, one block per table, with a `table` column to tell them apart."""
+    def frame(self) -> pd.DataFrame:
+        """All tables in one, a block per table, with a `table` column to tell them apart (the CSV export)."""
         parts = [
             frame.reset_index(drop=True).assign(table=name) for name, frame in self.tables().items() if not frame.empty
         ]
-        return pd.concat(parts, ignore_index=True).to_csv(index=False) if parts else "table\n"
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["table"])
 
 
 def _counts(values, label: str) -> pd.DataFrame:

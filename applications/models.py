@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from program.models import Cohort
+from program.validators import validate_http_url
 
 
 class CallKind(models.TextChoices):
@@ -213,7 +214,7 @@ class Document(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RESUME)
     version = models.PositiveSmallIntegerField(default=1)
     file = models.FileField(upload_to=document_upload_to, blank=True, max_length=200)
-    url = models.URLField(max_length=2000, blank=True)
+    url = models.URLField(max_length=2000, blank=True, validators=[validate_http_url])
     original_filename = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True, help_text="Decided by content sniffing.")
     sha256 = models.CharField(max_length=64, blank=True)

@@ -15,8 +15,6 @@ from django.db.models.functions import Cast
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from program.exports import neutralise
-
 from .models import Answer, Application, Call, Review, ReviewAssignment
 from .scoring import calibrated_scores
 
@@ -156,7 +154,4 @@ def export_frame(frame: pd.DataFrame, base_url: str) -> pd.DataFrame:
     out = frame.copy()
     out["link"] = base_url.rstrip("/") + "/applications/" + out["pk"].astype(str) + "/"
     out = out[[c for c, _ in EXPORT_COLUMNS]].rename(columns=dict(EXPORT_COLUMNS))
-    for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(neutralise)
     return out.round({"Raw mean": 2, "Calibrated": 2, "Spread": 2})

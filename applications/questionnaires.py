@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from program.models import User
+from program.validators import HttpURLField
 
 from . import documents
 from .models import Answer, Application, ApplicationState, Question
@@ -85,7 +86,7 @@ def _field_for(question: Question) -> forms.Field:
         case K.DATE:
             return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
         case K.URL:
-            return forms.URLField(max_length=2000, assume_scheme="https", **common)
+            return HttpURLField(max_length=2000, **common)
         case K.FILE:
             return forms.FileField(**common)
         case K.YES_NO:

@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from program.params import search_text
+
 from . import intake, links, questionnaires
 from .forms import CallForm, WebApplicationForm, WithdrawForm
 from .models import (
@@ -360,7 +362,7 @@ def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
     source = request.GET.get("source", "")
     if source in Application.Source.values:
         rows = rows.filter(source=source)
-    query = request.GET.get("q", "").strip()
+    query = search_text(request.GET.get("q"))
     if query:
         rows = rows.filter(Q(applicant__email__icontains=query) | Q(applicant__full_name__icontains=query))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

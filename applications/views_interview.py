@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from program.params import int_or_none, object_or_404
+
 from . import interviews
 from .forms import ScorecardForm, SlotsForm
 from .models import Call, Interview, InterviewAvailability, InterviewSlot
@@ -31,7 +33,7 @@ def booking(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "book" in request.POST:
-                slot = get_object_or_404(InterviewSlot, pk=request.POST["book"])
+                slot = object_or_404(InterviewSlot, request.POST["book"])
                 if current:
                     interviews.reschedule(current, slot, by=request.user)
                 else:
@@ -41,7 +43,7 @@ def booking(request: HttpRequest, pk: int) -> HttpResponse:
                 interviews.cancel(current, by=request.user)
                 messages.success(request, "Your interview is cancelled.")
             else:
-                chosen = {int(i) for i in request.POST.getlist("can_make") if i.isdigit()}
+                chosen = {int_or_none(i) for i in request.POST.getlist("can_make")} - {None}
                 InterviewAvailability.objects.filter(application=application).exclude(slot_id__in=chosen).delete()
                 for slot_id in chosen:
                     InterviewAvailability.objects.get_or_create(application=application, slot_id=slot_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from program.exports import csv_response, table_response
 from program.models import Role, User
+from program.params import int_or_none
 
 from . import decisions, interviews, outbox, queries, reviews
 from .analytics import bars, call_analytics
@@ -126,7 +126,7 @@ def _queue_filters(request: HttpRequest) -> queries.QueueFilters:
     reviewer = request.GET.get("reviewer", "")
     return queries.QueueFilters(
         state=request.GET.get("state", "") if request.GET.get("state", "") in ApplicationState.values else "",
-        reviewer=int(reviewer) if reviewer.isdigit() else None,
+        reviewer=int_or_none(reviewer),
         background=request.GET.get("background", "")[:50],
         source=request.GET.get("source", "") if request.GET.get("source", "") in Application.Source.values else "",
         disagreement=request.GET.get("disagreement") == "1",
@@ -173,17 +173,7 @@ def queue_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _require(request, "applications.manage_calls")
     call = get_object_or_404(Call, slug=slug)
     table = queries.export_frame(queries.review_queue(call, _queue_filters(request)), settings.SITE_URL)
-    if fmt == "csv":
-        response = HttpResponse(table.to_csv(index=False), content_type="text/csv; charset=utf-8")
-    else:
-        buffer = io.BytesIO()
-        table.to_excel(buffer, index=False, sheet_name="Review queue")
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{call.slug}-review-queue.{fmt}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return table_response(table, f"{call.slug}-review-queue", fmt, sheet="Review queue")
 
 
 @require_POST
@@ -325,6 +315,4 @@ def analytics(request: HttpRequest, slug: str) -> HttpResponse:
 def analytics_csv(request: HttpRequest, slug: str) -> HttpResponse:
     _require(request, "applications.manage_calls")
     call = get_object_or_404(Call, slug=slug)
-    response = HttpResponse(call_analytics(call).to_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{call.slug}-analytics.csv"'
-    return response
+    return csv_response(call_analytics(call).frame(), f"{call.slug}-analytics.csv")

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from program.params import object_or_404
+
 from . import updates
 from .models import AccessRequest, Announcement, Call, Interest, Subscriber
 
@@ -135,7 +137,7 @@ def access_request(request: HttpRequest) -> HttpResponse:
 def access_requests(request: HttpRequest) -> HttpResponse:
     _require(request)
     if request.method == "POST":
-        item = get_object_or_404(AccessRequest, pk=request.POST.get("request"))
+        item = object_or_404(AccessRequest, request.POST.get("request"))
         action = request.POST.get("action")
         try:
             if action in ("approve", "decline"):

@@ -8,7 +8,6 @@ one `paid` row per installment attempt. The person who approved a grant cannot p
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pandas as pd
@@ -16,7 +15,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from program.exports import neutralise
+from program.exports import csv_bytes, xlsx_bytes
 from program.models import User
 
 from .models import GrantApproval, Installment, InstallmentState, Payment, PaymentBatch
@@ -122,18 +121,15 @@ def batch_frame(batch: PaymentBatch) -> pd.DataFrame:
         list(rows),
         columns=["installment", "grant", "grantee", "email", "number", "due_on", "amount", "currency", "state"],
     )
-    for column in ("grantee", "email"):
-        frame[column] = frame[column].map(neutralise)
     return frame
 
 
 def export_batch(batch: PaymentBatch, fmt: str) -> bytes:
+    """The batch as a CSV or XLSX file (through the one export module: formula cells neutralised)."""
     frame = batch_frame(batch)
     if fmt == "csv":
-        return frame.to_csv(index=False).encode()
-    buffer = io.BytesIO()
-    frame.assign(amount=frame["amount"].astype(float)).to_excel(buffer, index=False, sheet_name=f"Batch {batch.pk}")
-    return buffer.getvalue()
+        return csv_bytes(frame)
+    return xlsx_bytes(frame.assign(amount=frame["amount"].astype(float)), sheet=f"Batch {batch.pk}")
 
 
 def pay_batch(batch: PaymentBatch, *, by: User, reference: str) -> tuple[int, Decimal]:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.models import Offer
+from program.exports import csv_response, table_response
 
 from . import checkins, letters, outcomes, payments
 from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm, TALetterForm
@@ -158,15 +159,7 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     _require(request, "grants.pay")
     batch = get_object_or_404(PaymentBatch, pk=pk)
-    content_type = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response = HttpResponse(payments.export_batch(batch, fmt), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="payment-batch-{batch.pk}.{fmt}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return table_response(payments.batch_frame(batch), f"payment-batch-{batch.pk}", fmt, sheet=f"Batch {batch.pk}")
 
 
 @require_GET
@@ -299,9 +292,7 @@ def outcomes_page(request: HttpRequest) -> HttpResponse:
     _require(request, "grants.manage_grants")
     table = outcomes.outcomes_report()
     if request.GET.get("format") == "csv":
-        response = HttpResponse(table.to_csv(index=False), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="grant-outcomes.csv"'
-        return response
+        return csv_response(table, "grant-outcomes.csv")
     totals = table.groupby("outcome")["grants"].sum().sort_values(ascending=False) if len(table) else []
     top = max(totals) if len(totals) else 1
     bars = [

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from program.exports import csv_response
 from program.models import User
+from program.params import object_or_404, search_text
 
 from . import alumni
 from .models import AlumniNote, AlumniProfile
@@ -36,7 +37,7 @@ def _require(request: HttpRequest) -> None:
 def alumni_list(request: HttpRequest) -> HttpResponse:
     _require(request)
     if request.method == "POST":
-        person = get_object_or_404(User, pk=request.POST.get("person"))
+        person = object_or_404(User, request.POST.get("person"))
         profile = alumni.set_of_interest(person, request.POST.get("of_interest") == "1")
         messages.success(
             request, f"{person.display_name}: {'of interest' if profile.of_interest else 'no longer marked'}."
@@ -48,7 +49,7 @@ def alumni_list(request: HttpRequest) -> HttpResponse:
         of_interest=get.get("of_interest") == "1",
         contact_ok=get.get("contact_ok") == "1",
         kind=get.get("kind", ""),
-        q=get.get("q", "").strip(),
+        q=search_text(get.get("q")),
     )
     if get.get("format") == "csv":
         return csv_response(frame.drop(columns=["user_id"]), "alumni.csv")

@@ -25,6 +25,7 @@ marks exercises that disappeared as retired instead of deleting them, so recorde
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -32,6 +33,9 @@ import yaml
 from django.db import transaction
 
 from .models import Cohort, Curriculum, CurriculumDay, Exercise, ProgramDay
+from .text import clean_data, clean_name, is_safe_url
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
 class CurriculumError(ValueError):
@@ -57,56 +61,93 @@ def load_file(path: str | Path) -> dict:
     raise CurriculumError(f"{path}: use a .toml, .yaml or .yml file")
 
 
-def _require(mapping: dict, key: str, where: str, kind=str):
-    value = mapping.get(key)
+def _require(mapping: dict, key: str, where: str, kind=str, max_length: int = 200):
+    value = mapping.get(key) if isinstance(mapping, dict) else None
     if not isinstance(value, kind) or (kind is str and not value.strip()):
         raise CurriculumError(f"{where}: {key!r} is required ({kind.__name__})")
+    if kind is str and len(value) > max_length:
+        raise CurriculumError(f"{where}: {key!r} is longer than {max_length} characters")
     return value
 
 
+def _key(mapping: dict, where: str, max_length: int) -> str:
+    key = _require(mapping, "key", where, max_length=max_length)
+    if not _SLUG.match(key):
+        raise CurriculumError(f"{where}: key {key!r} may use only letters, digits, - and _")
+    return key
+
+
+def _readings(day: dict, where: str) -> list[dict]:
+    readings = day.get("readings", [])
+    if not isinstance(readings, list) or not all(isinstance(r, dict) and r.get("title") for r in readings):
+        raise CurriculumError(f"{where}: every reading needs a title (and usually a url)")
+    for reading in readings:
+        url = reading.get("url", "")
+        if url and (not isinstance(url, str) or not is_safe_url(url)):
+            raise CurriculumError(f"{where}: reading {str(reading['title'])[:80]!r} has a link that is not http(s)")
+    return [{"title": clean_name(str(r["title"]), 300), "url": str(r.get("url", "")).strip()} for r in readings]
+
+
 def import_curriculum(data: dict) -> tuple[Curriculum, dict[str, int]]:
-    """Create or update a curriculum from parsed data; returns it and counts of what changed."""
-    slug = _require(data, "slug", "curriculum")
+    """Create or update a curriculum from parsed data; returns it and counts of what changed.
+    The file is untrusted text: control characters are removed, lengths and links are checked, and a
+    problem is a CurriculumError naming the day and field (nothing is written then)."""
+    if not isinstance(data, dict):
+        raise CurriculumError("curriculum: the top level must be a mapping")
+    data = clean_data(data)
+    slug = _require(data, "slug", "curriculum", max_length=50)
+    if not _SLUG.match(slug):
+        raise CurriculumError(f"curriculum: slug {slug!r} may use only letters, digits, - and _")
     days = data.get("days")
     if not isinstance(days, list) or not days:
         raise CurriculumError("curriculum: 'days' must be a non-empty list")
     counts = {"days": 0, "exercises": 0, "retired": 0}
     with transaction.atomic():
         curriculum, _ = Curriculum.objects.update_or_create(
-            slug=slug, defaults={"name": _require(data, "name", "curriculum"), "version": str(data.get("version", ""))}
+            slug=slug,
+            defaults={"name": _require(data, "name", "curriculum"), "version": str(data.get("version", ""))[:100]},
         )
         seen_days = set()
         for number, day in enumerate(days, start=1):
             where = f"day {number}"
-            key = _require(day, "key", where)
+            key = _key(day, where, 60)
             if key in seen_days:
                 raise CurriculumError(f"{where}: duplicate day key {key!r}")
             seen_days.add(key)
-            readings = day.get("readings", [])
-            if not all(isinstance(r, dict) and r.get("title") for r in readings):
-                raise CurriculumError(f"{where}: every reading needs a title (and usually a url)")
+            try:
+                week = int(day.get("week", 1))
+            except (TypeError, ValueError):
+                raise CurriculumError(f"{where}: 'week' must be a number") from None
+            if not 1 <= week <= 100:
+                raise CurriculumError(f"{where}: 'week' must be between 1 and 100")
+            lectures = day.get("lectures", [])
+            if not isinstance(lectures, list) or not all(isinstance(t, str) and len(t) <= 300 for t in lectures):
+                raise CurriculumError(f"{where}: 'lectures' must be a list of titles")
             record, _ = CurriculumDay.objects.update_or_create(
                 curriculum=curriculum,
                 key=key,
                 defaults={
                     "number": number,
-                    "week": int(day.get("week", 1)),
+                    "week": week,
                     "title": _require(day, "title", where),
-                    "topic": str(day.get("topic", "")),
-                    "readings": readings,
-                    "lectures": list(day.get("lectures", [])),
+                    "topic": str(day.get("topic", ""))[:100],
+                    "readings": _readings(day, where),
+                    "lectures": list(lectures),
                 },
             )
             counts["days"] += 1
             keep = []
-            for position, exercise in enumerate(day.get("exercises", []), start=1):
+            exercises = day.get("exercises", [])
+            if not isinstance(exercises, list):
+                raise CurriculumError(f"{where}: 'exercises' must be a list")
+            for position, exercise in enumerate(exercises, start=1):
                 ex_where = f"{where}, exercise {position}"
-                tests = exercise.get("tests", [])
-                if not isinstance(tests, list) or not all(isinstance(t, str) and t for t in tests):
+                tests = exercise.get("tests", []) if isinstance(exercise, dict) else None
+                if not isinstance(tests, list) or not all(isinstance(t, str) and t and len(t) <= 500 for t in tests):
                     raise CurriculumError(f"{ex_where}: 'tests' must be a list of pytest test ids")
                 Exercise.objects.update_or_create(
                     day=record,
-                    key=_require(exercise, "key", ex_where),
+                    key=_key(exercise, ex_where, 100),
                     defaults={
                         "title": _require(exercise, "title", ex_where),
                         "position": position,

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import localdate, now
 
+from .validators import validate_http_url, validate_readings
+
 
 class Role(models.TextChoices):
     ORGANIZER = "organizer", "Organizer"
@@ -254,7 +256,9 @@ class CurriculumDay(models.Model):
     week = models.PositiveSmallIntegerField(default=1)
     title = models.CharField(max_length=200)
     topic = models.CharField(max_length=100, blank=True)
-    readings = models.JSONField(default=list, blank=True, help_text="[{title, url}]")
+    readings = models.JSONField(
+        default=list, blank=True, validators=[validate_readings], help_text="[{title, url}], http(s) links only"
+    )
     lectures = models.JSONField(default=list, blank=True, help_text="Lecture topics for the day.")
 
     class Meta:
@@ -444,7 +448,7 @@ class Session(models.Model):
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    link = models.URLField(blank=True, help_text="Reading or slides.")
+    link = models.URLField(blank=True, validators=[validate_http_url], help_text="Reading or slides (http or https).")
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import feedback
 from .exports import csv_response
 from .models import Cohort, DayFeedback, EndSurvey, Enrollment, ProgramDay, Role
+from .params import object_or_404
 
 SCALE = [(i, str(i)) for i in range(1, 6)]
 
@@ -59,7 +60,7 @@ def day_feedback(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Feedback is for the participants and TAs of a cohort.")
     cohort = enrollment.cohort
     days = ProgramDay.objects.filter(cohort=cohort, date__lte=timezone.localdate()).order_by("-date")
-    day = get_object_or_404(days, pk=request.GET["day"]) if request.GET.get("day") else days.first()
+    day = object_or_404(days, request.GET["day"]) if request.GET.get("day") else days.first()
     if day is None:
         return render(request, "program/feedback_day.html", {"cohort": cohort, "day": None})
     existing = feedback.existing_day_feedback(request.user, day)

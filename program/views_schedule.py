@@ -3,7 +3,7 @@ lecture-planning helper, and the participant's and TA's "Today" page."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import pairs, schedule, staffing
+from .forms import SessionForm
 from .models import (
     Cohort,
     Enrollment,
@@ -31,6 +32,7 @@ from .models import (
     TAAssignment,
     User,
 )
+from .params import int_or_none, object_or_404
 from .pdf import render_pdf
 from .scheduling import Infeasible, MalformedInstance
 
@@ -129,57 +131,45 @@ def _editing_context(cohort: Cohort, days: list[ProgramDay]) -> dict:
 DAY_ACTIONS = ("lock", "swap", "machine", "add-session", "delete-session")
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _day_action(request: HttpRequest, cohort: Cohort, action: str) -> tuple[ProgramDay, str]:
     """One edit of one day; returns the day and a sentence for the person (raises ValueError on refusal)."""
-    day = get_object_or_404(ProgramDay, pk=request.POST.get("day"), cohort=cohort)
+    day = object_or_404(ProgramDay, request.POST.get("day"), cohort=cohort)
     if action == "lock":
-        group = get_object_or_404(PairGroup, pk=request.POST.get("group"), day=day)
+        group = object_or_404(PairGroup, request.POST.get("group"), day=day)
         PairGroup.objects.filter(pk=group.pk).update(locked=not group.locked)
         return day, f"{group.workspace} {'unlocked' if group.locked else 'locked'}."
     if action == "swap":
-        first = get_object_or_404(User, pk=request.POST.get("first"))
-        second = get_object_or_404(User, pk=request.POST.get("second"))
+        first = object_or_404(User, request.POST.get("first"))
+        second = object_or_404(User, request.POST.get("second"))
         try:
             pairs.swap(day, first, second)
         except PairGroup.DoesNotExist:
             raise ValueError("Both people need a group that day; generate the pairs first.") from None
         return day, f"Swapped {first.display_name} and {second.display_name}; both groups are now locked."
     if action == "machine":
-        group = get_object_or_404(PairGroup, pk=request.POST.get("group"), day=day)
+        group = object_or_404(PairGroup, request.POST.get("group"), day=day)
         machine_pk = request.POST.get("machine")
-        machine = get_object_or_404(LabMachine, pk=machine_pk) if machine_pk else None
+        machine = object_or_404(LabMachine, machine_pk) if machine_pk else None
         staffing.set_machine(group, machine)
         return day, f"{group.workspace} is on {machine.name if machine else 'no machine'}."
     if action == "add-session":
-        post = request.POST
-        speaker = get_object_or_404(User, pk=post["speaker"]) if post.get("speaker") else None
-        room = get_object_or_404(Room, pk=post["room"]) if post.get("room") else None
-        try:
-            starts, ends = time.fromisoformat(post.get("starts", "")), time.fromisoformat(post.get("ends", ""))
-        except ValueError:
-            raise ValueError("Give a start and an end time, like 09:30.") from None
-        if post.get("kind") not in Session.Kind.values:
-            raise ValueError("Choose what kind of session it is.")
+        form = SessionForm(request.POST)
+        if not form.is_valid():
+            raise ValueError(form.error_sentence())
+        data = form.cleaned_data
         session = schedule.add_session(
             day,
-            title=post.get("title", ""),
-            starts=starts,
-            ends=ends,
-            kind=post["kind"],
-            speaker=speaker,
-            room=room,
-            link=post.get("link", "")[:200],
+            title=data["title"],
+            starts=data["starts"],
+            ends=data["ends"],
+            kind=data["kind"],
+            speaker=data["speaker"],
+            room=data["room"],
+            link=data["link"],
         )
         return day, f"Booked “{session.title}”."
     if action == "delete-session":
-        session = get_object_or_404(Session, pk=request.POST.get("session"), day=day)
+        session = object_or_404(Session, request.POST.get("session"), day=day)
         session.delete()
         return day, f"Removed “{session.title}”."
     raise ValueError(f"Unknown action {action!r}.")
@@ -218,14 +208,14 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}")
         if (
             action not in DAY_ACTIONS
-            or not ProgramDay.objects.filter(pk=_int(request.POST.get("day")), cohort=cohort).exists()
+            or not ProgramDay.objects.filter(pk=int_or_none(request.POST.get("day")), cohort=cohort).exists()
         ):
             messages.error(request, "Choose a day of this cohort and something to do on it.")
             return redirect(f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}")
         try:
             day, note, ok = *_day_action(request, cohort, action), True
         except ValueError as exc:
-            day, note, ok = get_object_or_404(ProgramDay, pk=request.POST.get("day"), cohort=cohort), str(exc), False
+            day, note, ok = object_or_404(ProgramDay, request.POST.get("day"), cohort=cohort), str(exc), False
         if request.htmx:
             day = _annotate_day(_days_with_everything(ProgramDay.objects.filter(pk=day.pk)).get())
             context = {
@@ -278,7 +268,7 @@ def lecture_plan(request: HttpRequest, slug: str) -> HttpResponse:
         if not plan:
             messages.error(request, error or "There is nothing to book.")
             return redirect("program:lecture-plan", slug=cohort.slug)
-        room = get_object_or_404(Room, pk=request.POST["room"]) if request.POST.get("room") else None
+        room = object_or_404(Room, request.POST["room"]) if request.POST.get("room") else None
         booked, refused = schedule.book_plan(plan, room)
         messages.success(request, f"Booked {len(booked)} lectures.")
         for line in refused:
