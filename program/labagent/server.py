@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import socket
+import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,13 +19,40 @@ from .reports import MAX_REPORT_BYTES, scan
 log = logging.getLogger("labagent")
 
 
-def make_handler(reports: Path, token: str, max_bytes: int = MAX_REPORT_BYTES, gpus=gpu_facts):
+REQUEST_DEADLINE = 15.0  # seconds from accepting a connection to the last byte of the answer
+
+
+def make_handler(
+    reports: Path, token: str, max_bytes: int = MAX_REPORT_BYTES, gpus=gpu_facts, deadline: float = REQUEST_DEADLINE
+):
     expected = f"Bearer {token}".encode()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = f"runway-labagent/{AGENT_VERSION}"
         sys_version = ""
-        timeout = 10  # a client that stops sending its request is dropped
+        timeout = 10  # per read: a client that stops sending its request is dropped
+
+        def setup(self):
+            # The per-read timeout alone lets a client that trickles a byte every few seconds hold a
+            # thread for ever; the whole request gets one deadline, after which its socket is shut down.
+            super().setup()
+            self._deadline = threading.Timer(deadline, self._expire)
+            self._deadline.daemon = True
+            self._deadline.start()
+
+        def _expire(self):
+            log.warning("%s: request still open after %.0f s; closing it", self.client_address[0], deadline)
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        def finish(self):
+            self._deadline.cancel()
+            try:
+                super().finish()
+            except OSError:  # the deadline closed the socket under us
+                pass
 
         def log_message(self, fmt, *args):
             log.info("%s %s", self.address_string(), fmt % args)
@@ -38,7 +66,8 @@ def make_handler(reports: Path, token: str, max_bytes: int = MAX_REPORT_BYTES, g
             for key, value in (extra or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
 
         def do_GET(self):  # noqa: N802
             url = urlsplit(self.path)
@@ -70,7 +99,7 @@ def make_handler(reports: Path, token: str, max_bytes: int = MAX_REPORT_BYTES, g
         def _refuse(self):
             self._send(405, {"error": "the agent is read-only: GET /v1/progress"}, {"Allow": "GET"})
 
-        do_POST = do_PUT = do_DELETE = do_PATCH = _refuse  # noqa: N815
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _refuse  # noqa: N815
 
     return Handler
 

@@ -1,9 +1,13 @@
 """The lab agent as a lab machine runs it: real processes on 127.0.0.1, reports from real pytest runs."""
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -80,6 +84,8 @@ def test_since_returns_only_reports_written_after(served, tmp_path):
         (TOKEN[:-1], "GET", "/v1/progress", 401),
         (TOKEN, "POST", "/v1/progress", 405),
         (TOKEN, "DELETE", "/v1/progress", 405),
+        (TOKEN, "HEAD", "/v1/progress", 405),
+        (TOKEN, "OPTIONS", "/v1/progress", 405),
         (TOKEN, "GET", "/v1/other", 404),
         (TOKEN, "GET", "/v1/progress?since=abc", 400),
     ],
@@ -108,6 +114,83 @@ def test_symlinked_files_are_not_served(tmp_path):
     (tmp_path / "ws" / "day1.junit.xml").symlink_to("/etc/hostname")
 
     assert agent_reports.scan(tmp_path)[1] == []
+
+
+def _swap_forever(stop: threading.Event, path, target, make_regular) -> None:
+    """Swap `path` between a regular file (or folder) and a symlink to `target`, as fast as possible."""
+    spare = path.with_name(path.name + ".swap")
+    while not stop.is_set():
+        spare.symlink_to(target)
+        if path.is_dir():
+            shutil.rmtree(path)
+        os.replace(spare, path)  # now a symlink
+        make_regular(spare)
+        path.unlink()
+        os.replace(spare, path)  # a regular file (folder) again
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_swapping_a_report_or_its_folder_for_a_symlink_never_serves_another_file(tmp_path, what):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "day1.junit.xml").write_text("TOP SECRET")
+    reports = tmp_path / "reports"
+    (reports / "ws").mkdir(parents=True)
+    (reports / "ws" / "day1.junit.xml").write_text("<testsuite/>")
+    if what == "file":
+        path, target = reports / "ws" / "day1.junit.xml", secret / "day1.junit.xml"
+
+        def make_regular(spare):
+            spare.write_text("<testsuite/>")
+    else:
+        path, target = reports / "ws", secret
+
+        def make_regular(spare):
+            spare.mkdir()
+            (spare / "day1.junit.xml").write_text("<testsuite/>")
+
+    stop = threading.Event()
+    swapper = threading.Thread(target=_swap_forever, args=(stop, path, target, make_regular), daemon=True)
+    swapper.start()
+    served, polls, deadline = [], 0, time.monotonic() + 2.0
+    try:
+        while time.monotonic() < deadline:
+            served += [r["content"] for r in agent_reports.scan(reports)[1]]
+            polls += 1
+    finally:
+        stop.set()
+        swapper.join(timeout=5)
+
+    assert polls > 100 and served  # the race really ran, and the real report was served in between
+    assert [c for c in served if "SECRET" in (c or "")] == []
+
+
+def test_a_client_that_trickles_its_request_is_cut_off_at_the_deadline(tmp_path):
+    from program.labagent.server import make_server
+
+    server = make_server("127.0.0.1", 0, tmp_path, TOKEN, deadline=1.5)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as conn:
+            closed = False
+            for char in b"GET /v1/progress HTTP/1.1\r\nX-Slow: " + b"a" * 20:
+                try:
+                    conn.sendall(bytes([char]))
+                    time.sleep(0.5)
+                    if conn.recv(1, socket.MSG_DONTWAIT) == b"":
+                        closed = True
+                        break
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    closed = True
+                    break
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert closed and time.monotonic() - started < 4
 
 
 def test_gpu_facts_without_nvml_are_empty_with_a_reason():
