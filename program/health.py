@@ -1,4 +1,5 @@
-"""Liveness checks of the parts Runway needs, with short timeouts and messages a person can act on."""
+"""Liveness checks of the parts Runway needs, with short timeouts. The checks return details (latency,
+the error) for the log; /healthz, which anyone can reach, shows one word per part."""
 
 from __future__ import annotations
 
@@ -22,14 +23,14 @@ def check_database(connection) -> dict:
     return {"ok": True, "latency_ms": round((time.monotonic() - started) * 1000, 1), "vendor": connection.vendor}
 
 
-def check_broker(url: str, transport_options: dict | None = None, timeout: float = 2.0) -> dict:
+def check_broker(url: str, transport_options: dict | None = None, timeout: float = 0.5) -> dict:
     started = time.monotonic()
     options = dict(transport_options or {})
     options.setdefault("socket_connect_timeout", timeout)
     options.setdefault("socket_timeout", timeout)
     try:
         with Connection(url, connect_timeout=timeout, transport_options=options) as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
+            conn.ensure_connection(max_retries=0, timeout=timeout)
             conn.default_channel  # noqa: B018  (opening a channel is a real round trip to Redis)
             transport = conn.transport.driver_name
     except Exception as exc:
@@ -43,3 +44,10 @@ def _redact(url: str) -> str:
         scheme, _, rest = url.partition("://")
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
+
+
+def worker_state(last_seen, now, stale_after_seconds: float) -> str:
+    """ "ok" when a worker beat recently, "stale" when the last beat is older than the limit, "never"."""
+    if last_seen is None:
+        return "never"
+    return "ok" if (now - last_seen).total_seconds() <= stale_after_seconds else "stale"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import calendars
 from .dashboard import panel_for, panels_for
 from .forms import ProfileForm
-from .health import check_broker, check_database
+from .health import check_broker, check_database, worker_state
 from .models import CalendarFeed, Cohort, Enrollment, ProgramDay, Role, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -111,18 +111,25 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker status as JSON; 503 when either is down (for load balancers and monitors)."""
+    """One word per part, for load balancers and monitors: database and broker "ok" or "down" (503 when
+    either is down), the worker "ok", "stale" (no heartbeat for WORKER_STALE_SECONDS; the web still
+    answers 200, with status "degraded") or "never". Hosts, ports and errors go to the log only."""
     database = check_database(connection)
     broker = check_broker(settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
-    body = {
-        "status": "ok" if database["ok"] and broker["ok"] else "unavailable",
-        "database": database,
-        "broker": broker,
-    }
+    worker = "unknown"
     if database["ok"]:
         beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
-        body["worker_last_seen"] = beat.isoformat() if beat else None
-    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+        worker = worker_state(beat, timezone.now(), settings.WORKER_STALE_SECONDS)
+    status = "ok" if worker == "ok" else "degraded"
+    if not (database["ok"] and broker["ok"]):
+        status = "unavailable"
+    body = {
+        "status": status,
+        "database": "ok" if database["ok"] else "down",
+        "broker": "ok" if broker["ok"] else "down",
+        "worker": worker,
+    }
+    return JsonResponse(body, status=503 if status == "unavailable" else 200)
 
 
 @require_GET

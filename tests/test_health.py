@@ -1,38 +1,112 @@
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
+import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from celery import Celery
+from django.urls import reverse
+from django.utils import timezone
 
+from applications.tasks import task_send_outbound  # noqa: F401  (registers the app's tasks)
+from config.celery import app as config_app
+from program import services
+from program.models import WorkerHeartbeat
 from program.tasking import send_task
+from tests.factories import CallFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker_ok(client):
+def test_healthz_reports_one_word_per_part(client):
+    services.record_heartbeat("worker")
+
     response = client.get("/healthz")
 
-    body = response.json()
     assert response.status_code == 200
-    assert (body["status"], body["database"]["ok"], body["broker"]["ok"]) == ("ok", True, True)
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "worker": "ok"}
     assert response["Cache-Control"].startswith("max-age=0")
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_broker_is_down(client, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+def test_healthz_calls_a_worker_silent_for_an_hour_stale(client):
+    services.record_heartbeat("worker")
+    WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(hours=1))
 
     response = client.get("/healthz")
 
-    body = response.json()
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "broker": "ok", "worker": "stale"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_broker_is_down_and_shows_no_host_or_error(client, settings, caplog):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+
+    with caplog.at_level(logging.ERROR, logger="program.health"):
+        response = client.get("/healthz")
+
     assert response.status_code == 503
-    assert (body["status"], body["database"]["ok"], body["broker"]["ok"]) == ("unavailable", True, False)
-    assert body["broker"]["error"].startswith("broker unreachable: OperationalError")
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "down", "worker": "never"}
+    assert "127.0.0.1" not in response.content.decode() and "Error" not in response.content.decode()
+    assert "Broker check failed for redis://127.0.0.1:1/0" in caplog.text  # the details are in the log
+
+
+class _ClosingServer:
+    """A TCP server on 127.0.0.1 that accepts and at once closes every connection, counting them: a
+    broker that is there but cannot be used."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.mark.django_db
+def test_a_web_application_with_a_broken_broker_tries_once_and_still_succeeds(
+    client, caplog, django_capture_on_commit_callbacks
+):
+    broker = _ClosingServer()
+    call = CallFactory(slug="web-call")
+    conf = config_app.conf
+    saved = conf.broker_write_url, conf.task_always_eager
+    conf.broker_write_url, conf.task_always_eager = f"redis://127.0.0.1:{broker.port}/0", False
+    config_app.amqp._producer_pool = None  # the next publish opens a connection to this broker
+    try:
+        with caplog.at_level(logging.ERROR, logger="program.tasking"):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(
+                    reverse("applications:apply", kwargs={"slug": call.slug}),
+                    {"email": "web@example.org", "name": "Web Person"},
+                )
+    finally:
+        conf.broker_write_url, conf.task_always_eager = saved
+        config_app.amqp._producer_pool = None
+        broker.close()
+
+    assert response.status_code == 200 and b"web@example.org" in response.content
+    assert broker.accepted == 1  # one attempt, no retries inside the request
+    assert "Broker unavailable, applications.tasks.task_acknowledge_application not queued" in caplog.text
 
 
 def _run_with_database_down(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -58,8 +132,13 @@ def test_healthz_is_503_when_database_is_down(tmp_path):
     status, body = result.stdout.split("\n", 1)
     body = json.loads(body)
     assert status == "503"
-    assert (body["database"]["ok"], body["broker"]["ok"]) == (False, True)
-    assert body["database"]["error"].startswith("database unreachable: OperationalError")
+    assert (body["status"], body["database"], body["broker"], body["worker"]) == (
+        "unavailable",
+        "down",
+        "ok",
+        "unknown",
+    )
+    assert "127.0.0.1" not in json.dumps(body)
 
 
 def test_page_with_database_down_shows_a_friendly_error_not_a_traceback(tmp_path):
