@@ -1,6 +1,9 @@
 from django import forms
 from django.conf import settings
 
+from program.params import int_or_none
+from program.validators import NameField
+
 from .models import Call, Recommendation
 
 
@@ -11,7 +14,7 @@ class WithdrawForm(forms.Form):
 
 
 class WebApplicationForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=200)
+    name = NameField(label="Your name", max_length=200)
     email = forms.EmailField(label="Your email", max_length=320)
     resume = forms.FileField(label="Resume (PDF, DOCX, ODT, RTF or text)", required=False)
 
@@ -102,14 +105,16 @@ class BulkActionForm(forms.Form):
         ("rejected", "Reject"),
     ]
 
-    action = forms.ChoiceField(choices=ACTIONS)
-    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    action = forms.ChoiceField(choices=ACTIONS, error_messages={"required": "Choose an action."})
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[], label="Applications", error_messages={"required": "Tick at least one application."}
+    )
     note = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Any id may be posted; the view limits them to the call's applications.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["ids"].valid_value = lambda value: int_or_none(str(value)) is not None
 
 
 class SlotsForm(forms.Form):

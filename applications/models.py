@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from program.files import generated_name
 from program.models import Cohort
 from program.validators import validate_http_url
 
@@ -121,17 +122,12 @@ class ApplicationEvent(models.Model):
         return f"{self.from_state or '∅'} → {self.to_state}"
 
 
-def _generated_name(prefix: str) -> str:
-    """Files are stored under generated names, never the sender's filename."""
-    return f"{prefix}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
-
-
 def document_upload_to(instance, filename: str) -> str:
-    return _generated_name("documents")
+    return generated_name("documents")
 
 
 def answer_upload_to(instance, filename: str) -> str:
-    return _generated_name("answers")
+    return generated_name("answers")
 
 
 def _raw_message_path(instance, filename: str) -> str:

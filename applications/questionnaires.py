@@ -11,7 +11,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from program.files import delete_after_commit
 from program.models import User
+from program.text import clean_filename
 from program.validators import HttpURLField
 
 from . import documents
@@ -118,8 +120,10 @@ def save_answers(application: Application, form: QuestionnaireForm, *, by: User,
                     continue
                 name, data, _kind = value
                 answer, _ = Answer.objects.get_or_create(application=application, question=question)
+                replaced = answer.file.name
                 answer.file.save("upload", ContentFile(data), save=False)
-                answer.original_filename = name[:255]
+                delete_after_commit(answer.file.storage, replaced)
+                answer.original_filename = clean_filename(name, 255)
                 answer.updated_at = now
                 answer.save()
                 continue

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from program.params import search_text
+from program.text import clean_filename
 
 from . import intake, links, questionnaires
 from .forms import CallForm, WebApplicationForm, WithdrawForm
@@ -56,7 +57,7 @@ def _attachment(fieldfile, filename: str, content_type: str) -> FileResponse:
     response = FileResponse(
         fieldfile.open("rb"),
         as_attachment=True,
-        filename=filename,
+        filename=clean_filename(filename),
         content_type=content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from program.exports import csv_response, table_response
+from program.forms import errors_sentence
 from program.models import Role, User
 from program.params import int_or_none
 
@@ -198,7 +199,7 @@ def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
     form = BulkActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an action and at least one application.")
+        messages.error(request, f"Nothing was changed. {errors_sentence(form)}")
         return redirect("applications:queue", slug=call.slug)
     action = form.cleaned_data["action"]
     done, refused = 0, []

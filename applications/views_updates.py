@@ -13,19 +13,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from program.params import object_or_404
+from program.validators import NameField
 
 from . import updates
 from .models import AccessRequest, Announcement, Call, Interest, Subscriber
 
 
 class SignUpForm(forms.Form):
-    name = forms.CharField(max_length=200, required=False)
+    name = NameField(max_length=200, required=False)
     email = forms.EmailField(max_length=320)
     interests = forms.MultipleChoiceField(choices=Interest.choices, widget=forms.CheckboxSelectMultiple)
 
 
 class AccessForm(forms.Form):
-    name = forms.CharField(max_length=200, label="Your name")
+    name = NameField(max_length=200, label="Your name")
     email = forms.EmailField(max_length=320)
     affiliation = forms.CharField(max_length=200, required=False, help_text="University, company or group.")
     reason = forms.CharField(

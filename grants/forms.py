@@ -1,4 +1,19 @@
 from django import forms
+from django.conf import settings
+
+from applications.documents import classify
+
+from .currencies import currency_choices
+
+
+class CurrencyField(forms.ChoiceField):
+    """An ISO 4217 code from the list ("gbp" is read as GBP)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=currency_choices, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
 
 
 class NoteForm(forms.Form):
@@ -26,18 +41,28 @@ class PayoutForm(forms.Form):
     tax_form_status = forms.ChoiceField(
         choices=[("missing", "Missing"), ("received", "Received"), ("verified", "Verified")]
     )
-    tax_form = forms.FileField(required=False)
+    tax_form = forms.FileField(required=False, label="Tax form (PDF)")
 
     def clean_tax_form(self):
-        from applications.documents import classify
-
+        """A tax form is a PDF (checked by its structure, not its name), at most UPLOAD_MAX_BYTES."""
         upload = self.cleaned_data.get("tax_form")
         if upload:
+            if upload.size > settings.UPLOAD_MAX_BYTES:
+                raise forms.ValidationError(f"Upload the tax form as a PDF of {_mib()} MiB at most.")
             data = upload.read()
             upload.seek(0)
-            if not classify(data).is_document or len(data) > 10 * 1024 * 1024:
-                raise forms.ValidationError("Upload the tax form as a PDF (10 MiB at most).")
+            kind = classify(data)
+            if not kind.is_document or kind.content_type != "application/pdf":
+                raise forms.ValidationError(
+                    f"Upload the tax form as a PDF ({kind.detail or 'this file is not a PDF'})."
+                    if kind.detail
+                    else "Upload the tax form as a PDF: this file is not one."
+                )
         return upload
+
+
+def _mib() -> int:
+    return settings.UPLOAD_MAX_BYTES // (1024 * 1024)
 
 
 class CheckInForm(forms.Form):
@@ -72,4 +97,4 @@ class OutcomeForm(forms.Form):
 
 class TALetterForm(forms.Form):
     daily_rate = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
-    currency = forms.CharField(max_length=3, initial="USD")
+    currency = CurrencyField(initial="USD")

@@ -10,6 +10,9 @@ from django.db import models
 from django.utils import timezone
 
 from applications.models import Application
+from program.files import generated_name
+
+from .currencies import currency_choices
 
 
 class GrantState(models.TextChoices):
@@ -42,7 +45,7 @@ class Grant(models.Model):
     )
     monthly_stipend = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     months = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1)])
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default="USD", choices=currency_choices)
     start_date = models.DateField()
     study_plan = models.TextField(blank=True)
     state = models.CharField(max_length=20, choices=GrantState.choices, default=GrantState.PROPOSED)
@@ -113,7 +116,7 @@ class Installment(models.Model):
     number = models.PositiveSmallIntegerField()
     due_on = models.DateField()
     amount = models.DecimalField(max_digits=10, decimal_places=2)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, choices=currency_choices)
     state = models.CharField(max_length=10, choices=InstallmentState.choices, default=InstallmentState.SCHEDULED)
     state_note = models.CharField(max_length=300, blank=True)
     # Raised when a payment comes back from the bank, so the installment can be paid again, once.
@@ -154,7 +157,7 @@ class Payment(models.Model):
     batch = models.ForeignKey(PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAID)
     amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="Negative for money returned.")
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, choices=currency_choices)
     reference = models.CharField(max_length=200, blank=True, help_text="The bank's reference.")
     idempotency_key = models.CharField(max_length=200, unique=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -200,6 +203,10 @@ class GrantLetter(StoredLetter):
         return f"Letter for grant #{self.grant_id} ({self.template_version})"
 
 
+def tax_form_upload_to(instance, filename: str) -> str:
+    return generated_name("tax-forms")
+
+
 class PayoutDetails(models.Model):
     """Only what paying needs: no bank account numbers at rest. Visible to the payments role only."""
 
@@ -213,7 +220,8 @@ class PayoutDetails(models.Model):
     reference = models.CharField(max_length=100, blank=True, help_text="The payee reference the bank knows them by.")
     last4 = models.CharField(max_length=4, blank=True, help_text="Last four digits of the account, to recognise it.")
     tax_form_status = models.CharField(max_length=10, choices=TaxFormStatus.choices, default=TaxFormStatus.MISSING)
-    tax_form = models.FileField(upload_to="tax-forms/%Y/", blank=True, max_length=200)
+    tax_form = models.FileField(upload_to=tax_form_upload_to, blank=True, max_length=200)
+    tax_form_filename = models.CharField(max_length=255, blank=True, help_text="The uploader's file name, for display.")
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -298,7 +306,7 @@ class TAOfferLetter(StoredLetter):
 
     offer = models.ForeignKey("applications.Offer", on_delete=models.PROTECT, related_name="ta_letters")
     daily_rate = models.DecimalField(max_digits=8, decimal_places=2)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default="USD", choices=currency_choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:

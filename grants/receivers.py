@@ -11,6 +11,7 @@ from django.utils import timezone
 from applications.models import Answer, Application, CallKind
 from applications.signals import application_accepted
 
+from .currencies import normalise_currency
 from .models import Grant
 from .services import propose_grant
 
@@ -29,7 +30,7 @@ def propose_from_application(sender, application: Application, by=None, **kwargs
         start = datetime.date.fromisoformat(str(answers.get("start_date")))
     except ValueError:
         start = timezone.localdate() + datetime.timedelta(days=14)
-    currency = str(answers.get("currency") or "USD").strip().upper()[:3] or "USD"
+    currency = normalise_currency(str(answers.get("currency") or "")) or "USD"
     return propose_grant(
         application.applicant,
         monthly_stipend=stipend,

@@ -11,12 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications import outbox
+from program.files import delete_after_commit
 from program.models import Role, User
 from program.services import grant_role
 from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 from program.statemachine import change_state
+from program.text import clean_filename
 
 from . import checkins
+from .currencies import normalise_currency
 from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState, PayoutDetails, PayoutDetailsChange
 from .models import GrantState as S
 
@@ -42,6 +45,9 @@ def propose_grant(
     parent: Grant | None = None,
     by: User | None = None,
 ) -> Grant:
+    """A grant proposal; the currency must be an ISO 4217 code (ValueError otherwise)."""
+    if normalise_currency(currency) != currency:
+        raise ValueError(f"{currency!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP).")
     with transaction.atomic():
         grant = Grant.objects.create(
             grantee=grantee,
@@ -181,7 +187,7 @@ def extend_grant(
     return extension
 
 
-PAYOUT_FIELDS = ("method_label", "reference", "last4", "tax_form_status", "tax_form")
+PAYOUT_FIELDS = ("method_label", "reference", "last4", "tax_form_status")
 
 
 def update_payout_details(grantee: User, *, by: User, **values) -> PayoutDetails:
@@ -191,10 +197,17 @@ def update_payout_details(grantee: User, *, by: User, **values) -> PayoutDetails
             grantee=grantee, defaults={"method_label": ""}
         )
         changed = []
+        upload = values.pop("tax_form", None)
         for field in PAYOUT_FIELDS:
             if field in values and values[field] is not None and (created or getattr(details, field) != values[field]):
                 setattr(details, field, values[field])
                 changed.append(field)
+        if upload:  # stored under a generated name; the old file goes once this commits
+            replaced = details.tax_form.name
+            details.tax_form.save("tax-form.pdf", upload, save=False)
+            details.tax_form_filename = clean_filename(getattr(upload, "name", "") or "tax-form.pdf", 255)
+            delete_after_commit(details.tax_form.storage, replaced)
+            changed.append("tax_form")
         if changed:
             details.updated_at = timezone.now()
             details.save()

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import localdate, now
 
+from .text import strip_bidi
 from .validators import validate_http_url, validate_readings
 
 
@@ -94,7 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        return strip_bidi(self.full_name) or self.email
 
     def clean(self) -> None:
         super().clean()
@@ -102,7 +103,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.email.split("@")[0]
+        """The name to show: bidirectional overrides removed (U+202E can make "Alice‮fdp.exe" read as
+        "Alice exe.pdf"), the address's local part when there is no name."""
+        return strip_bidi(self.full_name) or self.email.split("@")[0]
 
     @property
     def roles(self) -> frozenset[str]:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.deconstruct import deconstructible
 
-from .text import is_safe_url
+from .text import clean_name, is_safe_url
 
 
 @deconstructible
@@ -50,3 +50,10 @@ def validate_readings(value) -> None:
             raise ValidationError(
                 f"Reading “{item.get('title', '')[:80]}”: the link must start with http:// or https://."
             )
+
+
+class NameField(forms.CharField):
+    """A person's name: one line, no control characters, no bidirectional overrides."""
+
+    def to_python(self, value):
+        return clean_name(super().to_python(value))

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import pairs, schedule, staffing
-from .forms import SessionForm
+from .forms import SessionForm, errors_sentence
 from .models import (
     Cohort,
     Enrollment,
@@ -155,7 +155,7 @@ def _day_action(request: HttpRequest, cohort: Cohort, action: str) -> tuple[Prog
     if action == "add-session":
         form = SessionForm(request.POST)
         if not form.is_valid():
-            raise ValueError(form.error_sentence())
+            raise ValueError(errors_sentence(form))
         data = form.cleaned_data
         session = schedule.add_session(
             day,

@@ -157,3 +157,23 @@ def test_the_sweep_runs_every_step_when_one_fails(intake_settings, monkeypatch, 
 
     assert OutboundMessage.objects.filter(idempotency_key=f"ack:{created.application.pk}").exists()
     assert sorted(m.to[0] for m in mail.outbox) == ["missed@example.org", "queued@example.org"]
+
+
+@pytest.mark.django_db
+def test_the_acknowledgement_sweep_mails_only_applications_still_received(intake_settings, organizer):
+    from applications.services import create_application, transition_application
+    from tests.factories import CallFactory, UserFactory
+
+    call = CallFactory()
+    waiting = create_application(call, UserFactory(email="waiting@example.org"), source="email")
+    web = create_application(call, UserFactory(email="web@example.org"), source="web")
+    withdrawn = create_application(call, UserFactory(email="withdrawn@example.org"), source="email")
+    transition_application(withdrawn, to="withdrawn", by=withdrawn.applicant)
+    submitted = create_application(call, UserFactory(email="submitted@example.org"), source="web")
+    transition_application(submitted, to="submitted", by=organizer)
+    create_application(call, UserFactory(email="entered@example.org"), source="staff")
+
+    count = intake.acknowledge_pending()
+
+    acked = set(OutboundMessage.objects.filter(kind="application-received").values_list("to_email", flat=True))
+    assert (count, acked) == (2, {waiting.applicant.email, web.applicant.email})

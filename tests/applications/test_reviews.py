@@ -228,3 +228,28 @@ def test_bulk_reject_drafts_emails_that_go_out_once_released(
     assert Decision.objects.count() == 2 and len(drafts) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.applicant.email for a in apps)
     assert set(OutboundMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_bulk_action_with_a_bad_note_says_what_is_wrong_and_changes_nothing(client, call, organizer):
+    apps = _submitted(call, 1)
+    client.force_login(organizer)
+
+    response = client.post(
+        reverse("applications:bulk", kwargs={"slug": call.slug}),
+        {"action": "rejected", "ids": [apps[0].pk], "note": "x" * 2001},
+        follow=True,
+    )
+
+    text = [str(m) for m in response.context["messages"]]
+    assert text == ["Nothing was changed. Note: Ensure this value has at most 2000 characters (it has 2001)."]
+    assert Application.objects.get(pk=apps[0].pk).state == apps[0].state
+
+
+def test_bulk_action_without_a_choice_names_both_missing_things(client, call, organizer):
+    client.force_login(organizer)
+
+    response = client.post(reverse("applications:bulk", kwargs={"slug": call.slug}), {}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was changed. Action: Choose an action. Applications: Tick at least one application."
+    ]
