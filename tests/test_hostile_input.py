@@ -148,6 +148,8 @@ def test_hostile_values_in_every_query_and_form_never_break_a_page(
     _done(first)
     html = first.content.decode("utf-8", "replace") if first.status_code == 200 and not first.streaming else ""
     forms = _forms(html) if "text/html" in first.get("Content-Type", "") else []
+    if "text/html" in first.get("Content-Type", ""):
+        assert "script-src 'self'" in first["Content-Security-Policy"]  # every HTML page has the policy
     params = PARAMS + [f["name"] for form in forms if form["method"] == "get" for f in form["fields"]]
 
     for value in HOSTILE:

@@ -39,12 +39,21 @@ def browser():
         browser.close()
 
 
+def is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
 def page(browser, request):
+    """A fresh browser page. Every journey also proves the Content-Security-Policy holds: Chromium
+    reports each blocked script, style or frame on the console, and any such line fails the test."""
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.csp_violations = []
+    page.on("console", lambda msg: is_csp_violation(msg.text) and page.csp_violations.append(msg.text))
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert page.csp_violations == [], "the Content-Security-Policy blocked something on a page"
