@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from .models import CheckResult, Exercise, LabMachine, LabReport, PairGroup
 from .reports import InvalidReport, parse
+from .text import clean_data, clean_text
 
 
 class PullError(Exception):
@@ -202,9 +203,19 @@ def _store_results(group: PairGroup, day_key: str, parsed, at) -> int:
     return len(new) + len(changed)
 
 
+def _number(value, scale: float = 1) -> int:
+    """A non-negative integer from an untrusted number (garbage, NaN or a negative value is 0)."""
+    try:
+        number = float(value or 0) * scale
+    except (TypeError, ValueError):
+        return 0
+    return int(number) if 0 <= number < 2**62 else 0
+
+
 def store(machine: LabMachine, payload: dict) -> list[dict]:
     """Store one agent answer; returns the contract's per-report entries."""
     at = timezone.now()
+    payload = clean_data(payload)  # the agent's answer is untrusted text: no NUL or control characters
     items = [r for r in payload["reports"] if isinstance(r, dict)]
     workspaces = {str(r.get("workspace", ""))[:100] for r in items}
     groups = {g.workspace: g for g in PairGroup.objects.filter(workspace__in=workspaces).select_related("day__cohort")}
@@ -220,7 +231,7 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
         workspace, day_key = str(item.get("workspace", ""))[:100], str(item.get("day", ""))[:100]
         fmt, content = str(item.get("format", ""))[:20], item.get("content")
         sha = str(item.get("sha256") or "")[:64]
-        seq = item.get("seq") if isinstance(item.get("seq"), int) else int(float(item.get("mtime") or 0) * 1e6)
+        seq = _number(item["seq"]) if isinstance(item.get("seq"), int) else _number(item.get("mtime"), 1e6)
         entry = _entry(workspace, day_key)
         if (workspace, day_key, sha) in known:  # unchanged: nothing to write
             valid, reason, summary = known[(workspace, day_key, sha)]
@@ -241,7 +252,7 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
                     format=fmt,
                     sha256=sha,
                     seq=seq,
-                    size=int(item.get("size") or 0),
+                    size=_number(item.get("size")),
                     content=content if isinstance(content, str) else "",
                     group=group,
                 )
@@ -293,9 +304,9 @@ def _record(machine: LabMachine, pulled: Pulled) -> None:
     at = timezone.now()
     if pulled.ok:
         payload = pulled.payload
-        facts = payload.get("machine") if isinstance(payload.get("machine"), dict) else {}
+        facts = clean_data(payload.get("machine")) if isinstance(payload.get("machine"), dict) else {}
         gpus = facts.get("gpus") if isinstance(facts.get("gpus"), list) else []
-        seq = payload.get("seq") if isinstance(payload.get("seq"), int) else 0
+        seq = _number(payload.get("seq")) if isinstance(payload.get("seq"), int) else 0
         LabMachine.objects.filter(pk=machine.pk).update(
             last_attempt_at=at,
             last_success_at=at,
@@ -318,7 +329,7 @@ def _fetch_for(machine: LabMachine, since: int) -> Pulled:
     try:
         payload, latency = fetch(machine.url, machine.token, since=since)
     except PullError as exc:
-        return Pulled(machine.name, False, str(exc))
+        return Pulled(machine.name, False, clean_text(str(exc)))
     return Pulled(machine.name, True, latency_ms=latency, payload=payload)
 
 
@@ -349,7 +360,7 @@ def pull_url(url: str, token: str) -> Pulled:
     except PullError as exc:
         return Pulled(url, False, str(exc))
     entries = []
-    for item in payload["reports"]:
+    for item in (r for r in clean_data(payload)["reports"] if isinstance(r, dict)):
         entry = _entry(item.get("workspace"), item.get("day"))
         try:
             if not isinstance(item.get("content"), str):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from .text import clean_data
+
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 _MODULE = re.compile(r"(^test_|_test$|^tests?$)")
@@ -120,7 +122,7 @@ def parse_json_report(content: str) -> Parsed:
     if len(content.encode()) > MAX_REPORT_BYTES:
         raise InvalidReport(f"report larger than {MAX_REPORT_BYTES // 1024} KiB")
     try:
-        data = json.loads(content)
+        data = clean_data(json.loads(content))  # "\u0000" in a string decodes to a NUL no database stores
     except ValueError as exc:
         raise InvalidReport(f"not valid JSON, perhaps truncated ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("tests", []), list):

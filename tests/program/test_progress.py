@@ -205,6 +205,38 @@ def test_pytest_json_report_files_are_read(lab):
     }
 
 
+def test_control_characters_and_garbage_numbers_from_an_agent_are_cleaned_not_fatal(lab):
+    good, started = lab["days"][0].groups.order_by("workspace")
+    machine = lab["machines"][0]
+    report = {
+        "tests": [
+            {"nodeid": "day1/test_day1.py::test_add", "outcome": "passed"},
+            {"nodeid": "day1/test_day1.py::test_evil\u0000\u001b[31m", "outcome": "failed"},
+        ]
+    }
+    content = json.dumps(report)
+    payload = {
+        "machine": {"hostname": "gpu\x00-01\x07", "agent_version": "1\x00", "gpus": [{"name": "H\x00200"}]},
+        "seq": 10**30,
+        "reports": [
+            {"workspace": good.workspace, "day": "day1", "format": "pytest-json", "sha256": "a", "content": content}
+            | {"size": "abc", "mtime": "nan"},
+            {"workspace": "ws\x00evil", "day": "day1\x00", "format": "junit", "sha256": "b", "content": "<x\x00/>"}
+            | {"size": -5, "seq": 10**30},
+            "not a report",
+        ],
+    }
+
+    pulled = progress._finish(machine, progress.Pulled(machine.name, True, latency_ms=3, payload=payload))
+
+    assert pulled.ok and len(pulled.reports) == 2
+    assert set(_results(good)) == {"test_add", "test_evil[31m"}
+    machine.refresh_from_db()
+    assert (machine.hostname, machine.agent_version, machine.last_seq) == ("gpu-01", "1", 0)
+    stored = LabReport.objects.get(workspace="wsevil")
+    assert (stored.day_key, stored.size, stored.valid) == ("day1", 0, False)
+
+
 def test_faulty_agents_fail_alone_within_the_deadline(lab, settings):
     settings.LAB_PULL_DEADLINE, settings.LAB_PULL_READ_TIMEOUT, settings.LAB_ROUND_DEADLINE = 2.0, 5.0, 6.0
     good, _ = lab["days"][0].groups.order_by("workspace")
