@@ -6,4 +6,4 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "Applications"
 
     def ready(self) -> None:
-        from . import panels  # noqa: F401  (registers dashboard panels)
+        from . import panels, tasks  # noqa: F401  (registers dashboard panels and the tasks queued by name)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from applications.review.scoring import calibrated_scores
 from program.models import Role, User
 from program.services import enroll
 
@@ -22,7 +23,6 @@ from .models import (
     Promotion,
     Review,
 )
-from .scoring import calibrated_scores
 from .services import transition_application
 from .signals import application_accepted
 

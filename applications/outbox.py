@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from program.tasking import enqueue_on_commit
 
-from . import tasks
 from .models import Application, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def queue_email(
     except IntegrityError:  # another process queued the same key a moment ago
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
     if not draft:
-        enqueue_on_commit(tasks.task_send_outbound, message_id=message.pk)
+        enqueue_on_commit("applications.tasks.task_send_outbound", message_id=message.pk)
     return message
 
 
@@ -99,7 +98,7 @@ def release_drafts(ids) -> int:
         state=OutboundMessage.State.QUEUED
     )
     for pk in ids:
-        enqueue_on_commit(tasks.task_send_outbound, message_id=pk)
+        enqueue_on_commit("applications.tasks.task_send_outbound", message_id=pk)
     return moved
 
 

@@ -4,9 +4,11 @@ import logging
 
 from celery import shared_task
 
+from applications import decisions, intake, outbox
+from applications.intake import imap
+from applications.review import reviews
 from program.tasking import run_steps
 
-from . import decisions, imap, intake, outbox, reviews
 from .models import Application
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,6 @@ def task_remind_overdue_reviews() -> int:
 @shared_task(name="applications.tasks.task_send_announcement")
 def task_send_announcement(announcement_id: int) -> int:
     """Send an announcement's queued messages in batches over one SMTP connection each."""
-    from . import updates  # noqa: PLC0415
+    from applications.updates import services as updates  # noqa: PLC0415
 
     return updates.deliver(announcement_id)

@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 
-from . import views, views_interview, views_review
+from applications import views
+from applications.interviews import views as views_interview
+from applications.review import views as views_review
 
 app_name = "applications"
 urlpatterns = [

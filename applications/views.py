@@ -15,10 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from applications import intake, links
+from applications.questionnaires import answers as questionnaires
+from applications.questionnaires.templates import apply_template
+from applications.review.reviews import apply_rubric
 from program.params import search_text
 from program.text import clean_filename
 
-from . import intake, links, questionnaires
 from .forms import CallForm, WebApplicationForm, WithdrawForm
 from .models import (
     Answer,
@@ -31,8 +34,6 @@ from .models import (
     Offer,
     Question,
 )
-from .questionnaire_templates import apply_template
-from .reviews import apply_rubric
 from .services import TransitionNotAllowed, withdraw_application
 
 PAGE_SIZE = 50

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from applications import updates
 from applications.models import OutboundMessage, Subscriber
-from program import feedback
+from applications.updates import services as updates
+from program.feedback import answers as feedback
 from program.models import Cohort, ProgramDay, Role, User
 from program.services import enroll, generate_program_days, grant_role
 from tests.servers.smtp import SmtpSink, point_django_at

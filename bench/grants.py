@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 from weasyprint import HTML
 
-from grants import letters, payments
+from grants import letters
 from grants.models import Grant, Installment, PaymentBatch
+from grants.payments import batches as payments
 from program.models import User
 
 from .harness import Row, measure

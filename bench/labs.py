@@ -18,8 +18,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from program import pairs, progress
-from program.curriculum import import_curriculum, load_file, map_program_days
+from program.cohorts import pairs
+from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
+from program.labs import collector as progress
 from program.models import CheckResult, Cohort, LabMachine, LabReport, ProgramDay, Role, User
 from program.services import enroll, generate_program_days, grant_role
 

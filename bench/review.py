@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from applications.models import Answer, Application, Call, Question, Review, ReviewAssignment
-from applications.questionnaire_templates import apply_template
-from applications.reviews import apply_rubric
+from applications.questionnaires.templates import apply_template
+from applications.review.reviews import apply_rubric
 from program.models import Role, RoleAssignment, User
 from program.scheduling import solve
 from program.scheduling.generate import interview_instance

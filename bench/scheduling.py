@@ -52,7 +52,7 @@ def week_board_rows() -> list[Row]:
     from django.core.management import call_command  # noqa: PLC0415
     from django.test import Client  # noqa: PLC0415
 
-    from program import pairs, schedule, staffing  # noqa: PLC0415
+    from program.cohorts import pairs, schedule, staffing  # noqa: PLC0415
     from program.models import Cohort, LabMachine, ProgramDay, Role, Room, User  # noqa: PLC0415
     from program.services import enroll, generate_program_days, grant_role  # noqa: PLC0415
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "program",
     "applications",
     "grants",
+    "demo",
 ]
 
 MIDDLEWARE = [

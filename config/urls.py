@@ -15,6 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("applications/", include("applications.urls")),
     path("grants/", include("grants.urls")),
-    path("", include("applications.urls_public")),
+    path("", include("applications.updates.urls")),
     path("", include("program.urls")),
 ]

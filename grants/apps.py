@@ -6,4 +6,4 @@ class GrantsConfig(AppConfig):
     verbose_name = "Retraining grants"
 
     def ready(self) -> None:
-        from . import panels, receivers  # noqa: F401  (registers dashboard panels and the accepted-application receiver)
+        from . import panels, receivers, tasks  # noqa: F401  (dashboard panels, the accepted-application receiver, tasks)

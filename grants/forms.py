@@ -1,9 +1,8 @@
 from django import forms
 from django.conf import settings
 
-from applications.documents import classify
-
-from .currencies import currency_choices
+from applications.intake.documents import classify
+from grants.payments.currencies import currency_choices
 
 
 class CurrencyField(forms.ChoiceField):

@@ -10,9 +10,8 @@ from django.db import models
 from django.utils import timezone
 
 from applications.models import Application
+from grants.payments.currencies import currency_choices
 from program.files import generated_name
-
-from .currencies import currency_choices
 
 
 class GrantState(models.TextChoices):

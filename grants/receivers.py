@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from applications.models import Answer, Application, CallKind
 from applications.signals import application_accepted
+from grants.payments.currencies import normalise_currency
 
-from .currencies import normalise_currency
 from .models import Grant
 from .services import propose_grant
 

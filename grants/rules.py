@@ -2,9 +2,8 @@
 
 import rules
 
+from grants.payments.batches import has_payments_permission
 from program.rules import is_organizer
-
-from .payments import has_payments_permission
 
 
 @rules.predicate

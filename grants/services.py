@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications import outbox
+from grants.payments.currencies import normalise_currency
 from program.files import delete_after_commit
 from program.models import Role, User
 from program.services import grant_role
@@ -19,7 +20,6 @@ from program.statemachine import change_state
 from program.text import clean_filename
 
 from . import checkins
-from .currencies import normalise_currency
 from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState, PayoutDetails, PayoutDetailsChange
 from .models import GrantState as S
 

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from . import views, views_alumni
+from grants import views
+from grants.alumni import views as views_alumni
 
 app_name = "grants"
 urlpatterns = [

@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.models import Offer
+from grants import checkins, letters, outcomes
+from grants.payments import batches as payments
+from grants.payments.ledger import grant_ledger, program_ledger
 from program.exports import csv_response, table_response
 
-from . import checkins, letters, outcomes, payments
 from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm, TALetterForm
-from .ledger import grant_ledger, program_ledger
 from .models import (
     CheckIn,
     Grant,

@@ -6,4 +6,4 @@ class ProgramConfig(AppConfig):
     verbose_name = "Program"
 
     def ready(self) -> None:
-        from . import checks, panels  # noqa: F401  (registers system checks and dashboard panels)
+        from . import checks, panels, tasks  # noqa: F401  (registers system checks, dashboard panels, tasks)

@@ -1,4 +1,8 @@
-"""Queueing Celery tasks safely.
+"""Queueing Celery tasks safely, by name.
+
+Services name the task they want (`"applications.tasks.task_send_outbound"`) instead of importing the
+tasks module: `tasks.py` files import services, never the other way round, so there is no import
+circle. Each app's `ready()` imports its `tasks` so the names are registered in every process.
 
 Tasks are queued after the database commit, so a rolled-back change never triggers work. When the broker
 is down the request still succeeds: the effect is claimed from a database state (an outbox row, a due
@@ -15,8 +19,22 @@ from kombu.exceptions import OperationalError
 log = logging.getLogger(__name__)
 
 
+def _task(task):
+    """A registered task by its name (a task object passes through)."""
+    if not isinstance(task, str):
+        return task
+    from celery import current_app  # noqa: PLC0415  (the project's app, set up by config.celery)
+
+    try:
+        return current_app.tasks[task]
+    except KeyError:
+        raise LookupError(f"No Celery task named {task!r}; is its app's tasks module imported in ready()?") from None
+
+
 def send_task(task, **kwargs) -> bool:
-    """Queue `task` now; False (with a logged reason) when the broker cannot take it."""
+    """Queue `task` (a registered name or a task) now; False (with a logged reason) when the broker
+    cannot take it."""
+    task = _task(task)
     try:
         task.apply_async(kwargs=kwargs, retry=False)
     except (OperationalError, OSError) as exc:
@@ -31,6 +49,8 @@ def send_task(task, **kwargs) -> bool:
 
 
 def enqueue_on_commit(task, **kwargs) -> None:
+    """Queue `task` (a registered name) once the surrounding transaction commits."""
+    _task(task)  # an unknown name fails here, in the caller, not silently after the commit
     transaction.on_commit(lambda: send_task(task, **kwargs))
 
 

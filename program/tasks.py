@@ -14,7 +14,7 @@ def task_record_heartbeat(name: str = "worker") -> str:
 @shared_task(name="program.tasks.task_pull_lab_progress")
 def task_pull_lab_progress() -> dict:
     """Beat, every LAB_PULL_INTERVAL_SECONDS: one round over every active lab machine."""
-    from . import progress  # noqa: PLC0415
+    from program.labs import collector as progress  # noqa: PLC0415
 
     result = progress.run_round()
     return {

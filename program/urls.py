@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views, views_feedback, views_progress, views_schedule
+from program import views
+from program.cohorts import views as views_schedule
+from program.feedback import views as views_feedback
+from program.labs import views as views_progress
 
 app_name = "program"
 urlpatterns = [

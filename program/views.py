@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import calendars
+from program.cohorts import calendars
+
 from .dashboard import panel_for, panels_for
 from .forms import ProfileForm
 from .health import check_broker, check_database, worker_state

@@ -14,12 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Answer
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
 from grants.models import AlumniProfile, Grant, GrantOutcome, GrantState
 from grants.services import approve_grant, mark_due, propose_grant
-from program import exports, feedback, pairs, progress
-from program.curriculum import import_curriculum, load_file, map_program_days
+from program import exports
+from program.cohorts import pairs
+from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
+from program.feedback import answers as feedback
+from program.labs import collector as progress
 from program.models import Exercise, LabMachine, Role
 from program.services import enroll
 from tests.conftest import activate_totp, make_person

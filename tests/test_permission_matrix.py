@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from applications import intake, links
 from applications.models import Answer, Document, Interview, InterviewSlot, ReviewAssignment
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
 from grants.services import propose_grant
 from program.models import PairGroup, Role

@@ -5,9 +5,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import decisions, reviews
+from applications import decisions
 from applications.models import Answer, Application, Offer, Promotion, ReviewAssignment
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
+from applications.review import reviews
 from applications.services import transition_application
 from grants.models import Grant
 from program.models import Enrollment

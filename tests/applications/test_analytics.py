@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from applications import reviews
-from applications.analytics import call_analytics
 from applications.decisions import decide_application, respond_to_offer
 from applications.models import Answer, Application, Offer, ReviewAssignment
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
+from applications.review import reviews
+from applications.review.analytics import call_analytics
 from applications.services import transition_application
 from program.models import Role
 from tests.conftest import make_person

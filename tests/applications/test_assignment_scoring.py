@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from applications.assignment import plan
-from applications.scoring import calibrated_scores
+from applications.review.assignment import plan
+from applications.review.scoring import calibrated_scores
 
 
 @given(

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from applications.documents import classify, looks_like_resume
+from applications.intake.documents import classify, looks_like_resume
 from tests.fixtures.mail.make_corpus import docx, odt, pdf
 
 

@@ -4,7 +4,7 @@ import imaplib
 
 import pytest
 
-from applications import imap
+from applications.intake import imap
 from applications.models import Application, InboundMessage
 from tests.conftest import IN_CI
 from tests.servers.dovecot import PASSWORD, USER, Dovecot, available

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 
 from applications import intake, tasks
+from applications.intake import pipeline
 from applications.models import Application, InboundMessage, OutboundMessage
 from tests.factories import CallFactory
 
@@ -15,13 +16,13 @@ from .test_intake_corpus import CORPUS, EXPECTED, _attachment_sha
 def queued(monkeypatch):
     """The acknowledgement tasks intake queues (passed on to the real queueing, which runs them)."""
     seen = []
-    real = intake.enqueue_on_commit
+    real = pipeline.enqueue_on_commit
 
     def spy(task, **kwargs):
-        seen.append((task.name, kwargs))
+        seen.append((task if isinstance(task, str) else task.name, kwargs))
         real(task, **kwargs)
 
-    monkeypatch.setattr(intake, "enqueue_on_commit", spy)
+    monkeypatch.setattr(pipeline, "enqueue_on_commit", spy)
     return seen
 
 

@@ -7,7 +7,7 @@ from email.utils import getaddresses
 
 import pytest
 
-from applications import intake
+from applications.intake import mime
 
 HEADERS = [
     b"Subject: Application 12",
@@ -34,15 +34,11 @@ def test_header_text_and_sender_match_the_modern_api(header):
     compat = BytesParser(policy=policy.compat32).parsebytes(raw)
     name = header.split(b":", 1)[0].decode()
 
-    assert intake._header_text(compat, name) == str(modern[name])
+    assert mime.header_text(compat, name) == str(modern[name])
     if name == "From":
         # _sender reads the raw value when it is plain ASCII: the same person must come out.
         expected = next(
-            (
-                (intake._nfc(n.strip().strip('"')), a.lower())
-                for n, a in getaddresses([str(modern["From"])])
-                if "@" in a
-            ),
+            ((mime.nfc(n.strip().strip('"')), a.lower()) for n, a in getaddresses([str(modern["From"])]) if "@" in a),
             ("", ""),
         )
-        assert intake._sender(compat) == expected
+        assert mime.sender(compat) == expected

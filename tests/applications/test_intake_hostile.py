@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from applications import intake, outbox
+from applications.intake import pipeline
 from applications.models import Application, Document, InboundMessage, OutboundMessage
 from applications.tasks import task_send_queued_outbound
 from tests.fixtures.mail.make_corpus import pdf
@@ -99,10 +100,10 @@ def test_a_message_that_fails_is_rejected_its_files_removed_and_the_next_one_pro
 ):
     files_before = set(_all_files("documents"))
 
-    def fail_after_the_file_is_written(application, in_reply_to):
+    def fail_after_the_file_is_written(application, in_reply_to, pending=None):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(intake, "_acknowledge_after_commit", fail_after_the_file_is_written)
+    monkeypatch.setattr(pipeline, "acknowledge_after_commit", fail_after_the_file_is_written)
     poisoned = _message(from_header="Poison <poison@example.org>", msgid="p1", pdf=True)
 
     first = _ingest_json(poisoned, tmp_path, "poison")

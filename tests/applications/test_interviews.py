@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from applications import interviews
+from applications.interviews import services as interviews
 from applications.models import ConflictOfInterest, Interview, InterviewAvailability, InterviewSlot
 from applications.services import transition_application
 from program.models import Role

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from applications import intake, links
 from applications.models import Answer, Application, OutboundMessage
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
 from tests.factories import CallFactory
 from tests.fixtures.mail.make_corpus import pdf
 

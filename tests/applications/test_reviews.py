@@ -9,10 +9,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import reviews
 from applications.decisions import decide_application
 from applications.models import Application, ConflictOfInterest, Decision, OutboundMessage, Review, ReviewAssignment
 from applications.outbox import release_drafts
+from applications.review import reviews
 from applications.services import transition_application
 from program.models import Role
 from tests.conftest import make_person

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from applications import updates
 from applications.models import AccessRequest, Announcement, OutboundMessage, Subscriber
+from applications.updates import services as updates
 from program.models import Curriculum
 from tests.factories import CallFactory
 

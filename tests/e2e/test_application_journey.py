@@ -5,12 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from django.core import mail
 from django.utils import timezone
 
 from applications import intake
 from applications.models import Application
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
 from tests.factories import CallFactory
 from tests.fixtures.mail.make_corpus import pdf
 
@@ -44,7 +45,8 @@ def test_emailed_application_to_submitted_questionnaire(transactional_db, live_s
     page.locator("[name=stipend_needed]").fill("2800")
     page.locator("[name=currency]").fill("EUR")
     page.locator("[name=start_date]").fill("2027-01-11")
-    page.wait_for_function("document.querySelector('#autosave-status').textContent.includes('Draft saved')")
+    # A locator wait, not wait_for_function: the page's CSP refuses the eval that one needs.
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved")
     page.get_by_role("button", name="Submit answers").click()
 
     page.wait_for_url(re.compile(r"/applications/\d+/$"))

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from program import feedback
+from program.feedback import answers as feedback
 from program.models import Role, Session
 from program.services import enroll, generate_program_days
 from tests.conftest import make_person

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from applications import reviews
 from applications.models import ReviewAssignment
+from applications.review import reviews
 from applications.services import transition_application
 from program.models import Enrollment, Role
 from tests.conftest import activate_totp, make_person

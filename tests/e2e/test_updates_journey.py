@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from applications import updates
 from applications.models import Subscriber
+from applications.updates import services as updates
 from program.models import Role
 from tests.conftest import make_person
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import alumni
+from grants.alumni import table as alumni
 from grants.models import AlumniNote, Grant, GrantOutcome, GrantState
 from program.models import Enrollment, Role
 from program.services import enroll, generate_program_days

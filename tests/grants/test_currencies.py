@@ -7,11 +7,11 @@ import pytest
 
 from applications.decisions import decide_application
 from applications.models import Answer
-from applications.questionnaire_templates import apply_template
+from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
-from grants.currencies import currency_choices, normalise_currency
 from grants.forms import TALetterForm
 from grants.models import Grant
+from grants.payments.currencies import currency_choices, normalise_currency
 from grants.services import propose_grant
 from tests.factories import CallFactory, UserFactory
 

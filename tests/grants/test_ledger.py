@@ -8,9 +8,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from grants import payments
-from grants.ledger import grant_ledger, program_ledger
 from grants.models import Grant, Installment, Payment
+from grants.payments import batches as payments
+from grants.payments.ledger import grant_ledger, program_ledger
 from grants.services import approve_grant, cancel_grant, mark_due, propose_grant
 from program.models import Role
 from tests.conftest import make_person

@@ -90,8 +90,8 @@ def test_grantee_accepts_by_typing_their_name_and_the_grant_becomes_active(clien
 
 
 def test_ta_offer_letter_uses_the_same_machinery(client, organizer, cohort, django_capture_on_commit_callbacks):
-    from applications import reviews
     from applications.decisions import decide_application
+    from applications.review import reviews
     from applications.services import transition_application
     from grants.models import TAOfferLetter
     from tests.factories import ApplicationFactory, CallFactory

@@ -12,8 +12,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from grants import payments
 from grants.models import Grant, Installment, Payment
+from grants.payments import batches as payments
 from grants.services import (
     ApprovalError,
     approve_grant,

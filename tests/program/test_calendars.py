@@ -1,7 +1,7 @@
 from django.urls import reverse
 from icalendar import Calendar
 
-from program import pairs
+from program.cohorts import pairs
 from program.models import CalendarFeed
 
 

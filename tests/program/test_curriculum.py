@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from program.curriculum import CurriculumError, import_curriculum, load_file
+from program.cohorts.curriculum import CurriculumError, import_curriculum, load_file
 from program.models import CurriculumDay, Exercise, ProgramDay
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "curriculum"

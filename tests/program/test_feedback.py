@@ -6,7 +6,7 @@ import statistics
 import pytest
 from django.urls import reverse
 
-from program import feedback
+from program.feedback import answers as feedback
 from program.models import Absence, DayFeedback, Enrollment, Role
 from program.services import enroll
 from tests.conftest import make_person

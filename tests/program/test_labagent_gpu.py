@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from program.labagent.gpus import gpu_facts
-from program.reports import parse_junit
+from program.labs.reports import parse_junit
 from tests.servers.labagents import Agent, run_day
 
 pytestmark = pytest.mark.gpu

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from program import pairs
+from program.cohorts import pairs
 from program.models import Absence, Enrollment, PairGroup, Role
 from program.services import enroll
 from tests.conftest import make_person

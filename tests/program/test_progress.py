@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from program import pairs, progress
-from program.curriculum import import_curriculum, load_file, map_program_days
+from program.cohorts import pairs
+from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
+from program.labs import collector as progress
 from program.models import CheckResult, LabMachine, LabReport, Role
 from program.services import enroll
 from tests.conftest import make_person

@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from program import pairs, progress, progress_data
-from program.curriculum import import_curriculum, load_file, map_program_days
+from program.cohorts import pairs
+from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
+from program.labs import collector as progress
+from program.labs import progress as progress_data
 from program.models import Enrollment, LabMachine, PairGroup, Role
 from program.services import enroll
 from tests.conftest import make_person

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from program import pairs, schedule, staffing
+from program.cohorts import pairs, schedule, staffing
 from program.models import (
     Absence,
     Curriculum,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from program.curriculum import CurriculumError, import_curriculum, load_file, map_program_days
+from program.cohorts.curriculum import CurriculumError, import_curriculum, load_file, map_program_days
 from program.models import Cohort
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from program import progress
+from program.labs import collector as progress
 from program.models import LabMachine
 
 

@@ -1,0 +1,142 @@
+"""Answering a questionnaire: a Django form built from the call's questions, drafts and submission."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from applications.intake import documents
+from applications.models import Answer, Application, ApplicationState, Question
+from applications.models import QuestionKind as K
+from applications.services import transition_application
+from program.files import delete_after_commit
+from program.models import User
+from program.text import clean_filename
+from program.validators import HttpURLField
+
+EDITABLE_STATES = (ApplicationState.RECEIVED, ApplicationState.QUESTIONNAIRE_SENT, ApplicationState.SUBMITTED)
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def can_edit(application: Application, at: datetime.datetime | None = None) -> bool:
+    """Answers can change until the call's deadline, and never once reviewing has started."""
+    at = at or timezone.now()
+    deadline_ok = application.call.closes_at is None or at < application.call.closes_at
+    return application.state in EDITABLE_STATES and deadline_ok
+
+
+class QuestionnaireForm(forms.Form):
+    """One field per question. `draft=True` makes every field optional (saving is not submitting)."""
+
+    def __init__(self, *args, questions: list[Question], answers: dict[int, Answer], draft: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            answer = answers.get(question.pk)
+            field = _field_for(question)
+            field.required = question.required and not draft
+            if question.kind == K.FILE and answer and answer.file:
+                field.required = False  # a file already given stays
+            if answer is not None and question.kind != K.FILE:
+                field.initial = answer.value
+            self.fields[question.key] = field
+
+    def clean(self):
+        cleaned = super().clean()
+        for question in self.questions:
+            upload = cleaned.get(question.key) if question.kind == K.FILE else None
+            if upload:
+                if upload.size > settings.UPLOAD_MAX_BYTES:
+                    self.add_error(
+                        question.key, f"The file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MiB."
+                    )
+                    continue
+                data = upload.read()
+                kind = documents.classify(data, declared_text=upload.name.lower().endswith(".txt"))
+                if not kind.is_document:
+                    self.add_error(
+                        question.key,
+                        f"This file is {kind.detail or 'not a document we accept'}; please upload a PDF, DOCX, ODT, RTF or text file.",
+                    )
+                else:
+                    cleaned[question.key] = (upload.name, data, kind)
+        return cleaned
+
+
+def _field_for(question: Question) -> forms.Field:
+    common = {"label": question.label, "help_text": question.help_text}
+    match question.kind:
+        case K.SHORT_TEXT:
+            return forms.CharField(max_length=500, **common)
+        case K.LONG_TEXT:
+            return forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 5}), **common)
+        case K.SINGLE_CHOICE:
+            return forms.ChoiceField(choices=[(c, c) for c in question.choices], widget=forms.RadioSelect, **common)
+        case K.MULTIPLE_CHOICE:
+            return forms.MultipleChoiceField(
+                choices=[(c, c) for c in question.choices], widget=forms.CheckboxSelectMultiple, **common
+            )
+        case K.NUMBER:
+            return forms.DecimalField(max_digits=12, decimal_places=2, **common)
+        case K.DATE:
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        case K.URL:
+            return HttpURLField(max_length=2000, **common)
+        case K.FILE:
+            return forms.FileField(**common)
+        case K.YES_NO:
+            return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
+        case K.AVAILABILITY:
+            choices = [(d, datetime.date.fromisoformat(d).strftime("%a %d %b")) for d in question.dates]
+            return forms.MultipleChoiceField(
+                choices=choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "grid"}), **common
+            )
+    raise ValueError(f"Unknown question kind {question.kind!r}")
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def save_answers(application: Application, form: QuestionnaireForm, *, by: User, submit: bool) -> None:
+    """Store the answers (a draft or a submission); submitting moves the application to `submitted`."""
+    now = timezone.now()
+    with transaction.atomic():
+        for question in form.questions:
+            value = form.cleaned_data.get(question.key)
+            if question.kind == K.FILE:
+                if not value:
+                    continue
+                name, data, _kind = value
+                answer, _ = Answer.objects.get_or_create(application=application, question=question)
+                replaced = answer.file.name
+                answer.file.save("upload", ContentFile(data), save=False)
+                delete_after_commit(answer.file.storage, replaced)
+                answer.original_filename = clean_filename(name, 255)
+                answer.updated_at = now
+                answer.save()
+                continue
+            if value in (None, "", []) and not question.required:
+                Answer.objects.filter(application=application, question=question).delete()
+                continue
+            Answer.objects.update_or_create(
+                application=application, question=question, defaults={"value": _json_value(value), "updated_at": now}
+            )
+        application.answers_saved_at = now
+        fields = ["answers_saved_at"]
+        if submit and application.submitted_at is None:
+            application.submitted_at = now
+            fields.append("submitted_at")
+        application.save(update_fields=fields)
+        if submit and application.state in (ApplicationState.RECEIVED, ApplicationState.QUESTIONNAIRE_SENT):
+            transition_application(application, to=ApplicationState.SUBMITTED, by=by, note="questionnaire submitted")
