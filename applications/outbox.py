@@ -21,11 +21,27 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from program.statemachine import StateMachine, TransitionNotAllowed, change_state, change_states
 from program.tasking import enqueue_on_commit
 
 from .models import Application, OutboundMessage
 
 log = logging.getLogger(__name__)
+M = OutboundMessage.State
+# Each email's way: a draft waits for review; a queued one is claimed by one worker (sending), then
+# sent; a failed send goes back to the queue (or, after too many tries, to failed); a bounce arrives
+# after sending.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    M.DRAFT: frozenset({M.QUEUED}),
+    M.QUEUED: frozenset({M.SENDING}),
+    M.SENDING: frozenset({M.SENT, M.QUEUED, M.FAILED, M.BOUNCED}),
+    M.SENT: frozenset({M.BOUNCED}),
+    M.FAILED: frozenset(),
+    M.BOUNCED: frozenset(),
+}
+OUTBOUND = StateMachine(
+    model=OutboundMessage, states=M, transitions=TRANSITIONS, noun="outbound message", timestamp_field=None
+)
 _HEADER_UNSAFE = re.compile(r"[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 
 
@@ -89,48 +105,48 @@ def queue_email(
     return message
 
 
-def release_drafts(ids) -> int:
+def release_drafts(ids, *, by=None) -> int:
     """Reviewed drafts go to the queue (once: the UPDATE only moves rows still in draft)."""
-    ids = list(
-        OutboundMessage.objects.filter(pk__in=ids, state=OutboundMessage.State.DRAFT).values_list("pk", flat=True)
+    moved = change_states(
+        OutboundMessage.objects.filter(pk__in=ids), to=M.QUEUED, by=by, machine=OUTBOUND, note="released for sending"
     )
-    moved = OutboundMessage.objects.filter(pk__in=ids, state=OutboundMessage.State.DRAFT).update(
-        state=OutboundMessage.State.QUEUED
-    )
-    for pk in ids:
+    for pk in moved:
         enqueue_on_commit("applications.tasks.task_send_outbound", message_id=pk)
-    return moved
+    return len(moved)
 
 
 def send_outbound(message_pk: int, connection=None) -> bool:
     """Send one queued message; True if this call sent it. Safe to call twice or concurrently.
     `connection`: an open mail connection to reuse (batches), else one is opened for this message."""
-    claimed = OutboundMessage.objects.filter(pk=message_pk, state=OutboundMessage.State.QUEUED).update(
-        state=OutboundMessage.State.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
-    )
-    if not claimed:
+    claimed = change_state(
+        OutboundMessage(pk=message_pk), to=M.SENDING, by=None, machine=OUTBOUND, claim_from=M.QUEUED,
+        fields={"attempts": F("attempts") + 1, "claimed_at": timezone.now()},
+    )  # fmt: skip
+    if claimed is None:
         return False
     message = OutboundMessage.objects.get(pk=message_pk)
     try:
         email = _build(message, connection)
     except Exception as exc:  # a message that cannot even be built (its attachment is gone) fails alone
         log.exception("Building outbound message %s failed", message.pk)
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            state=OutboundMessage.State.FAILED, last_error=f"could not be built: {exc}"[:2000]
-        )
+        _after_sending(message, M.FAILED, f"could not be built: {exc}")
         return False
     try:
         email.send(fail_silently=False)
     except Exception as exc:  # SMTP and socket errors: record and put back in the queue
         log.warning("Sending outbound message %s failed: %s", message.pk, exc)
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            state=OutboundMessage.State.QUEUED, last_error=str(exc)[:2000]
-        )
+        _after_sending(message, M.QUEUED, str(exc))
         return False
-    OutboundMessage.objects.filter(pk=message.pk).update(
-        state=OutboundMessage.State.SENT, sent_at=timezone.now(), last_error=""
-    )
+    _after_sending(message, M.SENT, "", sent_at=timezone.now())
     return True
+
+
+def _after_sending(message: OutboundMessage, to: str, error: str, **fields) -> None:
+    """sending → sent, queued (try again) or failed; only from `sending`, so a bounce recorded meanwhile stays."""
+    change_state(
+        message, to=to, by=None, machine=OUTBOUND, claim_from=M.SENDING, note=error[:300],
+        fields={"last_error": error[:2000], **fields},
+    )  # fmt: skip
 
 
 def _build(message: OutboundMessage, connection) -> EmailMultiAlternatives:
@@ -166,13 +182,18 @@ def requeue_stale(*, older_than_seconds: int | None = None, max_attempts: int = 
     marked failed for an organizer to look at instead."""
     older_than_seconds = settings.OUTBOX_STALE_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stale = OutboundMessage.objects.filter(state=OutboundMessage.State.SENDING, claimed_at__lte=cutoff)
-    stale.filter(attempts__gte=max_attempts).update(
-        state=OutboundMessage.State.FAILED, last_error="gave up: the sending worker stopped repeatedly"
-    )
-    return stale.filter(attempts__lt=max_attempts).update(
-        state=OutboundMessage.State.QUEUED, last_error="requeued: the sending worker stopped before finishing"
-    )
+    stale = OutboundMessage.objects.filter(state=M.SENDING, claimed_at__lte=cutoff)
+    gave_up = "gave up: the sending worker stopped repeatedly"
+    change_states(
+        stale.filter(attempts__gte=max_attempts), to=M.FAILED, by=None, machine=OUTBOUND, note=gave_up,
+        fields={"last_error": gave_up},
+    )  # fmt: skip
+    requeued = "requeued: the sending worker stopped before finishing"
+    moved = change_states(
+        stale.filter(attempts__lt=max_attempts), to=M.QUEUED, by=None, machine=OUTBOUND, note=requeued,
+        fields={"last_error": requeued},
+    )  # fmt: skip
+    return len(moved)
 
 
 def send_queued(limit: int = 200) -> int:
@@ -194,3 +215,15 @@ def send_many(ids, *, batch_size: int = 200) -> int:
         with get_connection() as connection:
             sent += sum(send_outbound(pk, connection=connection) for pk in ids[start : start + batch_size])
     return sent
+
+
+def record_bounce(message: OutboundMessage, *, status: str) -> bool:
+    """A delivery report says this message bounced: sent (or sending) → bounced, once."""
+    try:
+        change_state(
+            message, to=M.BOUNCED, by=None, machine=OUTBOUND, note=status[:300],
+            fields={"bounced_at": timezone.now(), "last_error": f"bounced: {status}"[:2000]},
+        )  # fmt: skip
+    except TransitionNotAllowed:
+        return False  # a second report for the same message, or one that was never sent
+    return True

@@ -7,8 +7,8 @@ from django.db import transaction
 
 from program.models import Role, User
 from program.services import grant_role
+from program.statemachine import StateMachine, change_state
 from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
-from program.statemachine import change_state
 
 from .models import Application, ApplicationEvent, Call
 from .models import ApplicationState as S
@@ -25,6 +25,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REJECTED: frozenset(),
     S.WITHDRAWN: frozenset(),
 }
+APPLICATIONS = StateMachine(
+    model=Application,
+    states=S,
+    transitions=TRANSITIONS,
+    noun="application",
+    event_model=ApplicationEvent,
+    event_field="application",
+)
 
 
 def create_application(call: Call, applicant: User, *, source: str, by: User | None = None) -> Application:
@@ -45,17 +53,7 @@ def transition_application(application: Application, *, to: str, by: User | None
     Locks the row, checks the move against TRANSITIONS, saves the state, and records an event with
     who, when, from, to and note. Raises TransitionNotAllowed otherwise, leaving everything unchanged.
     """
-    return change_state(
-        application,
-        to=to,
-        by=by,
-        note=note,
-        transitions=TRANSITIONS,
-        states=S,
-        event_model=ApplicationEvent,
-        event_field="application",
-        noun="application",
-    )
+    return change_state(application, to=to, by=by, note=note, machine=APPLICATIONS)
 
 
 def withdraw_application(application: Application, *, by: User, note: str = "") -> Application:

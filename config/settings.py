@@ -262,6 +262,7 @@ CELERY_BEAT_SCHEDULE = {
     "mark-installments-due": {"task": "grants.tasks.task_mark_due", "schedule": 3600.0},
     "checkin-reminders": {"task": "grants.tasks.task_checkin_reminders", "schedule": 3600.0},
     "ask-grant-outcomes": {"task": "grants.tasks.task_ask_outcomes", "schedule": 3600.0},
+    "complete-finished-grants": {"task": "grants.tasks.task_complete_grants", "schedule": 3600.0},
     "pull-lab-progress": {
         "task": "program.tasks.task_pull_lab_progress",
         "schedule": env.float("LAB_PULL_INTERVAL_SECONDS", default=120.0),

@@ -8,14 +8,14 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from applications import outbox
 from program.models import Role, User
 
-from .models import CheckIn, Grant, Installment, InstallmentState
+from .models import CheckIn, Grant
+from .payments.installments import release_held
 
 
 def checkin_dates(start: date, months: int) -> list[date]:
@@ -37,29 +37,13 @@ def overdue(today: date):
     return CheckIn.objects.filter(submitted_at__isnull=True, due_on__lt=today)
 
 
-def hold_for_overdue_checkins(today: date) -> int:
-    """Installments becoming due while an earlier check-in of their grant is overdue are held."""
-    late = overdue(today).filter(grant=OuterRef("grant"), due_on__lt=OuterRef("due_on"))
-    return (
-        Installment.objects.filter(
-            state=InstallmentState.SCHEDULED, due_on__lte=today, grant__state__in=["approved", "active"]
-        )
-        .filter(Exists(late))
-        .update(state=InstallmentState.HELD, state_note="waiting for an overdue check-in")
-    )
-
-
 def submit_checkin(checkin: CheckIn, *, by: User, studied: str, papers: str, plans: str) -> CheckIn:
     """Record the report; installments held for it (and no other overdue check-in) become due."""
     with transaction.atomic():
         checkin.studied, checkin.papers, checkin.plans = studied, papers, plans
         checkin.submitted_at = checkin.submitted_at or timezone.now()
         checkin.save(update_fields=["studied", "papers", "plans", "submitted_at"])
-        today = timezone.localdate()
-        still_late = overdue(today).filter(grant=OuterRef("grant"), due_on__lt=OuterRef("due_on"))
-        Installment.objects.filter(grant=checkin.grant, state=InstallmentState.HELD).exclude(Exists(still_late)).update(
-            state=InstallmentState.DUE, state_note="released: check-in received"
-        )
+        release_held(checkin.grant, by=by)
     return checkin
 
 

@@ -8,20 +8,20 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from applications import outbox
 from grants.payments.currencies import normalise_currency
-from program.files import delete_after_commit
 from program.models import Role, User
 from program.services import grant_role
+from program.statemachine import StateMachine, change_state
 from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
-from program.statemachine import change_state
-from program.text import clean_filename
 
 from . import checkins
-from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState, PayoutDetails, PayoutDetailsChange
+from .models import Grant, GrantApproval, GrantEvent, Installment, InstallmentState
 from .models import GrantState as S
+from .payments.installments import cancel_unpaid, generate_installments
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.DECLINED, S.CANCELLED}),
@@ -31,6 +31,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DECLINED: frozenset(),
     S.CANCELLED: frozenset(),
 }
+GRANTS = StateMachine(
+    model=Grant, states=S, transitions=TRANSITIONS, noun="grant", event_model=GrantEvent, event_field="grant"
+)
 
 
 def propose_grant(
@@ -67,17 +70,7 @@ def propose_grant(
 
 def transition_grant(grant: Grant, *, to: str, by: User | None, note: str = "") -> Grant:
     """Move a grant to state `to` under a row lock, recording who, when, from, to and note."""
-    return change_state(
-        grant,
-        to=to,
-        by=by,
-        note=note,
-        transitions=TRANSITIONS,
-        states=S,
-        event_model=GrantEvent,
-        event_field="grant",
-        noun="grant",
-    )
+    return change_state(grant, to=to, by=by, note=note, machine=GRANTS)
 
 
 class ApprovalError(Exception):
@@ -119,44 +112,39 @@ def approve_grant(grant: Grant, *, by: User, note: str = "") -> Grant:
     return grant
 
 
+def complete_finished(today: date | None = None) -> list[int]:
+    """Daily: an active grant whose end date has passed and whose last installment is paid (none left
+    scheduled, due or on hold) becomes completed. Returns the grants moved."""
+    today = today or timezone.localdate()
+    unpaid = Installment.objects.filter(
+        grant=OuterRef("pk"), state__in=[InstallmentState.SCHEDULED, InstallmentState.DUE, InstallmentState.HELD]
+    )
+    last = Installment.objects.filter(grant=OuterRef("pk")).order_by("-number").values("state")[:1]
+    candidates = (
+        Grant.objects.filter(state=S.ACTIVE)
+        .annotate(last_state=Subquery(last))
+        .filter(last_state=InstallmentState.PAID)
+        .exclude(Exists(unpaid))
+    )
+    done = []
+    for grant in candidates:
+        if grant.ends_on() < today:
+            transition_grant(
+                grant, to=S.COMPLETED, by=None, note="finished: the last installment is paid and the end date passed"
+            )
+            done.append(grant.pk)
+    return done
+
+
 def decline_grant(grant: Grant, *, by: User, note: str) -> Grant:
     return transition_grant(grant, to=S.DECLINED, by=by, note=note)
-
-
-def installment_dates(start: date, months: int) -> list[date]:
-    """Installment n (1-based) is due on the start date plus n−1 months. A start late in the month
-    stays on that day, or the month's last day when it is shorter (31 Jan → 28 Feb → 31 Mar)."""
-    return [start + relativedelta(months=n) for n in range(months)]
-
-
-def generate_installments(grant: Grant) -> list[Installment]:
-    """One installment per month, unique per (grant, number): running it again creates nothing."""
-    Installment.objects.bulk_create(
-        [
-            Installment(grant=grant, number=n, due_on=due, amount=grant.monthly_stipend, currency=grant.currency)
-            for n, due in enumerate(installment_dates(grant.start_date, grant.months), start=1)
-        ],
-        ignore_conflicts=True,
-    )
-    return list(grant.installments.order_by("number"))
-
-
-def mark_due(today: date | None = None) -> int:
-    """Daily: scheduled installments of live grants whose date has come become due (one UPDATE)."""
-    today = today or timezone.localdate()
-    checkins.hold_for_overdue_checkins(today)
-    return Installment.objects.filter(
-        state=InstallmentState.SCHEDULED, due_on__lte=today, grant__state__in=[S.APPROVED, S.ACTIVE]
-    ).update(state=InstallmentState.DUE)
 
 
 def cancel_grant(grant: Grant, *, by: User, reason: str) -> Grant:
     """Cancel the grant and every installment not yet paid, with the reason."""
     with transaction.atomic():
         transition_grant(grant, to=S.CANCELLED, by=by, note=reason)
-        Installment.objects.filter(
-            grant=grant, state__in=[InstallmentState.SCHEDULED, InstallmentState.DUE, InstallmentState.HELD]
-        ).update(state=InstallmentState.CANCELLED, state_note=f"grant cancelled: {reason}"[:300])
+        cancel_unpaid(grant, by=by, reason=reason)
     return grant
 
 
@@ -185,34 +173,6 @@ def extend_grant(
         note=f"extension proposed: grant #{extension.pk}",
     )
     return extension
-
-
-PAYOUT_FIELDS = ("method_label", "reference", "last4", "tax_form_status")
-
-
-def update_payout_details(grantee: User, *, by: User, **values) -> PayoutDetails:
-    """Change payout details and record which fields changed (never their values)."""
-    with transaction.atomic():
-        details, created = PayoutDetails.objects.select_for_update().get_or_create(
-            grantee=grantee, defaults={"method_label": ""}
-        )
-        changed = []
-        upload = values.pop("tax_form", None)
-        for field in PAYOUT_FIELDS:
-            if field in values and values[field] is not None and (created or getattr(details, field) != values[field]):
-                setattr(details, field, values[field])
-                changed.append(field)
-        if upload:  # stored under a generated name; the old file goes once this commits
-            replaced = details.tax_form.name
-            details.tax_form.save("tax-form.pdf", upload, save=False)
-            details.tax_form_filename = clean_filename(getattr(upload, "name", "") or "tax-form.pdf", 255)
-            delete_after_commit(details.tax_form.storage, replaced)
-            changed.append("tax_form")
-        if changed:
-            details.updated_at = timezone.now()
-            details.save()
-            PayoutDetailsChange.objects.create(details=details, changed_by=by, fields=changed)
-    return details
 
 
 def _ask_for_second_approval(grant: Grant, *, first: User) -> None:

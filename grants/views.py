@@ -25,6 +25,7 @@ from .models import (
     PaymentBatch,
     PayoutDetails,
 )
+from .payments.payouts import update_payout_details
 from .services import (
     ApprovalError,
     TransitionNotAllowed,
@@ -32,7 +33,6 @@ from .services import (
     approvers_needed,
     cancel_grant,
     decline_grant,
-    update_payout_details,
 )
 
 

@@ -24,6 +24,11 @@ urlpatterns = [
     path("cohorts/<slug:slug>/survey/", views_feedback.survey, name="survey"),
     path("cohorts/<slug:slug>/feedback/", views_feedback.summary, name="feedback-summary"),
     path("cohorts/<slug:slug>/calendar/", views.rotate_cohort_feed, name="cohort-feed"),
+    path(
+        "cohorts/<slug:slug>/enrollments/<int:pk>/withdraw/",
+        views_schedule.withdraw_enrollment,
+        name="withdraw-enrollment",
+    ),
     path("profile/", views.profile, name="profile"),
     path("calendar/", views.my_calendar, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),

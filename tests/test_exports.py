@@ -17,7 +17,8 @@ from applications.models import Answer
 from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
 from grants.models import AlumniProfile, Grant, GrantOutcome, GrantState
-from grants.services import approve_grant, mark_due, propose_grant
+from grants.payments.installments import mark_due
+from grants.services import approve_grant, propose_grant
 from program import exports
 from program.cohorts import pairs
 from program.cohorts.curriculum import import_curriculum, load_file, map_program_days

@@ -91,6 +91,13 @@ MATRIX = [
     ("updates:access", None, "get", {}, 200),
     ("updates:access-requests", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("program:cohort-feed", "cohort", "post", {"anonymous": 302, "organizer": 302, "coordinator": 302}, 403),
+    (
+        "program:withdraw-enrollment",
+        "participant_enrollment",
+        "post",
+        {"anonymous": 302, "organizer": 302, "coordinator": 302},
+        403,
+    ),
     ("applications:detail", "application", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     (
         "applications:detail",
@@ -263,6 +270,7 @@ def world(
         "interview": {"pk": interview.pk},
         "application_interviewed": {"pk": interviewed.pk},
         "not_alumnus": {"pk": participant.pk},
+        "participant_enrollment": {"slug": cohort.slug, "pk": participant.enrollments.get(cohort=cohort).pk},
         "own_group": {"slug": cohort.slug, "workspace": own_group.workspace},
         "foreign_group": {"slug": cohort.slug, "workspace": foreign_group.workspace},
         "other_cohort_group": {"slug": other_cohort.slug, "workspace": other_group.workspace},

@@ -10,7 +10,7 @@ from applications import intake
 from applications.models import Answer
 from grants.forms import PayoutForm
 from grants.models import PayoutDetails
-from grants.services import update_payout_details
+from grants.payments.payouts import update_payout_details
 from tests.applications.test_portal import RAW, grant_call  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 from tests.fixtures.mail.make_corpus import docx, pdf

@@ -11,8 +11,8 @@ from email.message import Message
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.utils import timezone
 
+from applications import outbox
 from applications.intake.mime import header_text, raw_all, raw_header
 from applications.models import InboundMessage, OutboundMessage
 from applications.models import InboundOutcome as O
@@ -56,9 +56,7 @@ def record_bounce(message: InboundMessage, msg: Message) -> None:
                 original_id = found.group(1) if found else ""
     outbound = OutboundMessage.objects.filter(message_id=original_id.strip()).first() if original_id else None
     if outbound:
-        OutboundMessage.objects.filter(pk=outbound.pk).update(
-            state=OutboundMessage.State.BOUNCED, bounced_at=timezone.now(), last_error=f"bounced: {status}"[:2000]
-        )
+        outbox.record_bounce(outbound, status=status)
         message.application = outbound.application
         message.detail = f"Bounce of “{outbound.subject}” to {outbound.to_email}" + (f" ({status})." if status else ".")
     else:

@@ -24,10 +24,23 @@ from applications.models import (
 from applications.services import transition_application
 from program.models import User
 from program.scheduling import solve
+from program.statemachine import StateMachine, TransitionNotAllowed, change_state
 
 
 class InterviewError(Exception):
     pass
+
+
+V = Interview.State
+# A scheduled interview ends one way: completed (its outcome recorded once it has started), a no-show
+# (only after its end), or cancelled. Rescheduling keeps it scheduled (a new slot, a higher SEQUENCE).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    V.SCHEDULED: frozenset({V.COMPLETED, V.NO_SHOW, V.CANCELLED}),
+    V.COMPLETED: frozenset(),
+    V.NO_SHOW: frozenset(),
+    V.CANCELLED: frozenset(),
+}
+INTERVIEWS = StateMachine(model=Interview, states=V, transitions=TRANSITIONS, noun="interview", timestamp_field=None)
 
 
 def open_slots(now=None):
@@ -109,10 +122,13 @@ def book(application: Application, slot: InterviewSlot, *, by: User) -> Intervie
 
 
 def cancel(interview: Interview, *, by: User) -> Interview:
+    """Cancel a scheduled interview (once: a claim from `scheduled`) and send the calendar cancellation."""
     with transaction.atomic():
-        if Interview.objects.filter(pk=interview.pk, state=Interview.State.SCHEDULED).update(
-            state=Interview.State.CANCELLED, sequence=interview.sequence + 1
-        ):
+        won = change_state(
+            interview, to=V.CANCELLED, by=by, machine=INTERVIEWS, claim_from=V.SCHEDULED,
+            fields={"sequence": interview.sequence + 1}, note="cancelled",
+        )  # fmt: skip
+        if won is not None:
             interview.refresh_from_db()
             _notify(interview, "interview-cancelled", cancel=True)
     return interview
@@ -131,16 +147,38 @@ def reschedule(interview: Interview, slot: InterviewSlot, *, by: User) -> Interv
 
 
 def record_outcome(
-    interview: Interview, *, no_show: bool = False, score: int | None = None, recommendation: str = "", notes: str = ""
+    interview: Interview,
+    *,
+    by: User | None = None,
+    no_show: bool = False,
+    score: int | None = None,
+    recommendation: str = "",
+    notes: str = "",
+    now=None,
 ) -> Interview:
-    interview.state = Interview.State.NO_SHOW if no_show else Interview.State.COMPLETED
+    """The interviewer's scorecard (completed, once the interview has started) or a no-show (only after
+    its end). Only a scheduled interview gets an outcome; the row is locked and the move recorded."""
+    now = now or timezone.now()
+    slot = interview.slot
+    ends_at = slot.starts_at + timedelta(minutes=slot.minutes)
+    if no_show and now < ends_at:
+        raise InterviewError(f"A no-show can be recorded only after the interview has ended ({_clock(ends_at)}).")
+    if not no_show and now < slot.starts_at:
+        raise InterviewError(f"The outcome can be recorded once the interview has started ({_clock(slot.starts_at)}).")
+    fields = {"notes": notes, "scored_at": now}
     if not no_show:
         if score is None or not 1 <= score <= 5:
             raise InterviewError("Give a score from 1 to 5.")
-        interview.score, interview.recommendation = score, recommendation
-    interview.notes, interview.scored_at = notes, timezone.now()
-    interview.save(update_fields=["state", "score", "recommendation", "notes", "scored_at"])
-    return interview
+        fields |= {"score": score, "recommendation": recommendation}
+    to = V.NO_SHOW if no_show else V.COMPLETED
+    try:
+        return change_state(interview, to=to, by=by, machine=INTERVIEWS, fields=fields, note=f"outcome: {to.label}")
+    except TransitionNotAllowed as exc:
+        raise InterviewError(str(exc)) from None
+
+
+def _clock(at) -> str:
+    return timezone.localtime(at).strftime("%a %d %b, %H:%M %Z")
 
 
 def matching_instance(call: Call, *, max_per_day: int | None = None) -> tuple[dict, dict, dict]:

@@ -113,6 +113,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             interviews.record_outcome(
                 interview,
+                by=request.user,
                 no_show=form.cleaned_data["no_show"],
                 score=form.cleaned_data["score"],
                 recommendation=form.cleaned_data["recommendation"],

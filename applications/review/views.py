@@ -236,7 +236,7 @@ def outbox_drafts(request: HttpRequest) -> HttpResponse:
         ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
         if request.POST.get("all") == "1":
             ids = list(OutboundMessage.objects.filter(state=OutboundMessage.State.DRAFT).values_list("pk", flat=True))
-        sent = outbox.release_drafts(ids)
+        sent = outbox.release_drafts(ids, by=request.user)
         messages.success(request, f"{sent} email(s) queued for sending.")
         return redirect("applications:outbox")
     state = request.GET.get("state", "draft")

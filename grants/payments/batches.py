@@ -18,6 +18,9 @@ from django.db.models import F
 from grants.models import GrantApproval, Installment, InstallmentState, Payment, PaymentBatch
 from program.exports import csv_bytes, xlsx_bytes
 from program.models import User
+from program.statemachine import change_state
+
+from .installments import INSTALLMENTS
 
 
 class PaymentRefused(Exception):
@@ -43,10 +46,11 @@ def pay_installment(
         raise PaymentRefused("You approved this grant, so someone else must pay it (two-person rule).")
     try:
         with transaction.atomic():
-            won = Installment.objects.filter(pk=installment.pk, state=InstallmentState.DUE).update(
-                state=InstallmentState.PAID
-            )
-            if not won:
+            won = change_state(
+                installment, to=InstallmentState.PAID, by=by, machine=INSTALLMENTS, claim_from=InstallmentState.DUE,
+                note=f"paid ({reference[:100]})" if reference else "paid",
+            )  # fmt: skip
+            if won is None:  # not due (already paid, held, cancelled) or another request won it
                 return None
             current = Installment.objects.get(pk=installment.pk)
             return Payment.objects.create(
@@ -78,9 +82,11 @@ def record_return(payment: Payment, *, by: User, reason: str) -> Payment:
             idempotency_key=f"return:{payment.pk}",
             recorded_by=by,
         )
-        Installment.objects.filter(
-            pk=payment.installment_id, state=InstallmentState.PAID, attempt=payment.attempt
-        ).update(state=InstallmentState.DUE, attempt=F("attempt") + 1, state_note=f"returned: {reason}"[:300])
+        change_state(
+            payment.installment, to=InstallmentState.DUE, by=by, machine=INSTALLMENTS,
+            claim_from=InstallmentState.PAID, note=f"returned: {reason}",
+            fields={"attempt": F("attempt") + 1, "state_note": f"returned: {reason}"[:300]},
+        )  # fmt: skip
     return returned
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from program.cohorts import pairs, schedule, staffing
+from program.cohorts import enrollments, pairs, schedule, staffing
 from program.forms import SessionForm, errors_sentence
 from program.models import (
     Cohort,
@@ -35,6 +36,7 @@ from program.models import (
 from program.params import int_or_none, object_or_404
 from program.pdf import render_pdf
 from program.scheduling import Infeasible, MalformedInstance
+from program.statemachine import TransitionNotAllowed
 
 
 def _cohort(request: HttpRequest, slug: str, *, edit: bool = False) -> Cohort:
@@ -336,3 +338,30 @@ def today(request: HttpRequest) -> HttpResponse:
             "next": next((d for d in days if d.date > on), None),
         },
     )
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label="Why", max_length=500)
+
+
+@require_POST
+@login_required
+def withdraw_enrollment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A coordinator takes a person out of the cohort from tomorrow on (past days stay)."""
+    cohort = _cohort(request, slug, edit=True)
+    enrollment = get_object_or_404(Enrollment.objects.select_related("user"), pk=pk, cohort=cohort)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Nothing was changed. {errors_sentence(form)}")
+        return redirect("program:cohort", slug=cohort.slug)
+    try:
+        done = enrollments.withdraw(enrollment, by=request.user, note=form.cleaned_data["note"])
+    except TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{enrollment.user.display_name} is withdrawn: out of {done['groups_left']} future pair group(s)"
+            f" and {done['ta_duties_dropped']} TA duty day(s); past days stay. Regenerate the pairs from tomorrow.",
+        )
+    return redirect("program:cohort", slug=cohort.slug)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +10,7 @@ from icalendar import Calendar
 from applications.interviews import services as interviews
 from applications.models import ConflictOfInterest, Interview, InterviewAvailability, InterviewSlot
 from applications.services import transition_application
-from program.models import Role
+from program.models import Role, StateEvent
 from tests.conftest import make_person
 from tests.factories import ApplicationFactory, CallFactory, UserFactory
 
@@ -106,10 +107,11 @@ def test_applicant_books_from_the_page_and_interviewer_fills_the_scorecard(clien
 
     client.force_login(slots[0].interviewer)
     detail = client.get(reverse("applications:detail", kwargs={"pk": a.pk}))
-    client.post(
-        reverse("applications:scorecard", kwargs={"pk": interview.pk}),
-        {"score": "4", "recommendation": "yes", "notes": "Clear thinker"},
-    )
+    with time_machine.travel(slots[0].starts_at + timedelta(minutes=20)):  # an outcome only once it has started
+        client.post(
+            reverse("applications:scorecard", kwargs={"pk": interview.pk}),
+            {"score": "4", "recommendation": "yes", "notes": "Clear thinker"},
+        )
     other = UserFactory()
     make_person("ian@example.org", Role.INTERVIEWER)
     client.force_login(other)
@@ -137,3 +139,32 @@ def test_inviting_from_the_queue_emails_the_booking_link(client, organizer, djan
     assert app.state == "interview"
     assert [m.subject for m in mail.outbox] == [f"Interview invitation: {call.name}"]
     assert f"/applications/{app.pk}/interview/" in mail.outbox[0].body
+
+
+def test_an_outcome_waits_for_the_interview_and_a_no_show_for_its_end(invited, slots, organizer):
+    _call, (a, *_rest) = invited
+    interview = interviews.book(a, slots[0], by=a.applicant)
+    start, end = slots[0].starts_at, slots[0].starts_at + timedelta(minutes=slots[0].minutes)
+
+    with pytest.raises(interviews.InterviewError, match="once the interview has started"):
+        interviews.record_outcome(interview, by=organizer, score=4, now=start - timedelta(minutes=1))
+    with pytest.raises(interviews.InterviewError, match="after the interview has ended"):
+        interviews.record_outcome(interview, by=organizer, no_show=True, now=end - timedelta(minutes=1))
+    interviews.record_outcome(interview, by=organizer, no_show=True, now=end + timedelta(minutes=1))
+
+    interview.refresh_from_db()
+    assert interview.state == "no_show"
+    assert list(
+        StateEvent.objects.filter(subject="applications.interview").values_list("from_state", "to_state", "actor")
+    ) == [("scheduled", "no_show", organizer.pk)]
+
+
+def test_a_cancelled_interview_never_gets_an_outcome(invited, slots, organizer):
+    _call, (a, *_rest) = invited
+    interview = interviews.book(a, slots[0], by=a.applicant)
+    interviews.cancel(interview, by=a.applicant)
+
+    with pytest.raises(interviews.InterviewError, match="cancelled cannot become completed"):
+        interviews.record_outcome(interview, by=organizer, score=5, now=slots[0].starts_at + timedelta(hours=1))
+
+    assert Interview.objects.get(pk=interview.pk).state == "cancelled"

@@ -12,7 +12,8 @@ from django.core import mail
 from django.test import Client
 
 from grants.models import Payment
-from grants.services import mark_due, propose_grant
+from grants.payments.installments import mark_due
+from grants.services import propose_grant
 from program.models import Role
 from tests.conftest import activate_totp, make_person
 from tests.factories import UserFactory

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from grants import checkins
 from grants.models import Installment
-from grants.services import approve_grant, mark_due, propose_grant, transition_grant
+from grants.payments.installments import mark_due
+from grants.services import approve_grant, propose_grant, transition_grant
 from tests.factories import UserFactory
 
 

@@ -5,14 +5,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from grants.models import PayoutDetailsChange
-from grants.services import (
-    TransitionNotAllowed,
-    approve_grant,
-    extend_grant,
-    propose_grant,
-    transition_grant,
-    update_payout_details,
-)
+from grants.payments.payouts import update_payout_details
+from grants.services import TransitionNotAllowed, approve_grant, extend_grant, propose_grant, transition_grant
 from tests.factories import UserFactory
 
 

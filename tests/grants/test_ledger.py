@@ -10,8 +10,9 @@ from hypothesis.extra.django import TestCase
 
 from grants.models import Grant, Installment, Payment
 from grants.payments import batches as payments
+from grants.payments.installments import mark_due
 from grants.payments.ledger import grant_ledger, program_ledger
-from grants.services import approve_grant, cancel_grant, mark_due, propose_grant
+from grants.services import approve_grant, cancel_grant, propose_grant
 from program.models import Role
 from tests.conftest import make_person
 from tests.factories import UserFactory

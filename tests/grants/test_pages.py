@@ -6,7 +6,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from grants.models import Payment
-from grants.services import approve_grant, mark_due, propose_grant
+from grants.payments.installments import mark_due
+from grants.services import approve_grant, propose_grant
 from program.models import Role
 from tests.conftest import activate_totp, make_person
 from tests.factories import UserFactory

@@ -14,15 +14,8 @@ from django.utils import timezone
 
 from grants.models import Grant, Installment, Payment
 from grants.payments import batches as payments
-from grants.services import (
-    ApprovalError,
-    approve_grant,
-    cancel_grant,
-    generate_installments,
-    installment_dates,
-    mark_due,
-    propose_grant,
-)
+from grants.payments.installments import generate_installments, installment_dates, mark_due
+from grants.services import ApprovalError, approve_grant, cancel_grant, propose_grant
 from program.models import Role
 from tests.conftest import make_person
 from tests.factories import UserFactory

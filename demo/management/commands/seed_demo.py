@@ -298,7 +298,8 @@ class Command(BaseCommand):
     def _grants(self, applications, organizer: User) -> None:
         """Five grants, one per state, made by the real services (installments, check-ins, events)."""
         from grants.models import Grant
-        from grants.services import approve_grant, cancel_grant, mark_due, propose_grant, transition_grant
+        from grants.payments.installments import mark_due
+        from grants.services import approve_grant, cancel_grant, propose_grant, transition_grant
 
         today = timezone.localdate()
         for index, (application, state) in enumerate(zip(applications[:5], GRANT_STATES)):

@@ -1,147 +1,15 @@
+"""Cohorts and what runs them: program days, enrollments and absences, the curriculum and its days and
+exercises, rooms and sessions, lab machines, daily pair groups, TA duty, calendar feeds."""
+
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils.timezone import localdate, now
 
-from .text import strip_bidi
-from .validators import validate_http_url, validate_readings
-
-
-class Role(models.TextChoices):
-    ORGANIZER = "organizer", "Organizer"
-    COORDINATOR = "coordinator", "Coordinator"
-    REVIEWER = "reviewer", "Reviewer"
-    INTERVIEWER = "interviewer", "Interviewer"
-    TA = "ta", "TA"
-    PARTICIPANT = "participant", "Participant"
-    APPLICANT = "applicant", "Applicant"
-
-
-# Staff roles see other people's data; they get the Django admin (the first back office).
-STAFF_ROLES = frozenset({Role.ORGANIZER, Role.COORDINATOR})
-# The order in which a person with several roles lands on a dashboard.
-ROLE_PRIORITY = [
-    Role.ORGANIZER,
-    Role.COORDINATOR,
-    Role.REVIEWER,
-    Role.INTERVIEWER,
-    Role.TA,
-    Role.PARTICIPANT,
-    Role.APPLICANT,
-]
-
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. Europe/London).")
-
-
-class UserManager(BaseUserManager):
-    use_in_migrations = True
-
-    def _create_user(self, email: str, password: str | None, **extra) -> User:
-        if not email:
-            raise ValueError("A user needs an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save(using=self._db)
-        return user
-
-    def create_user(self, email: str, password: str | None = None, **extra) -> User:
-        extra.setdefault("is_staff", False)
-        extra.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra)
-
-    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
-        extra.update(is_staff=True, is_superuser=True)
-        return self._create_user(email, password, **extra)
-
-    def get_by_natural_key(self, username: str) -> User:
-        return self.with_email(username).get()
-
-    def with_email(self, address: str) -> models.QuerySet[User]:
-        """The person with this address, whatever its case: LOWER(email) = lower(address), which the
-        case-insensitive unique index answers (email__iexact reads every row on both databases)."""
-        return self.alias(email_ci=Lower("email")).filter(email_ci=address.strip().lower())
-
-
-class User(AbstractBaseUser, PermissionsMixin):
-    """A person. Email is the login; applicants usually never set a password."""
-
-    email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    is_staff = models.BooleanField(default=False, help_text="May open the admin back office.")
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=now)
-
-    objects = UserManager()
-
-    USERNAME_FIELD = "email"
-    EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-
-    class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
-
-    def __str__(self) -> str:
-        return strip_bidi(self.full_name) or self.email
-
-    def clean(self) -> None:
-        super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
-
-    @property
-    def display_name(self) -> str:
-        """The name to show: bidirectional overrides removed (U+202E can make "Alice‮fdp.exe" read as
-        "Alice exe.pdf"), the address's local part when there is no name."""
-        return strip_bidi(self.full_name) or self.email.split("@")[0]
-
-    @property
-    def roles(self) -> frozenset[str]:
-        """The person's roles, loaded once per user object (one query per request)."""
-        if not self.is_authenticated or self.pk is None:
-            return frozenset()
-        cached = getattr(self, "_roles_cache", None)
-        if cached is None:
-            cached = frozenset(self.role_assignments.values_list("role", flat=True))
-            self._roles_cache = cached
-        return cached
-
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
-    @property
-    def primary_role(self) -> str | None:
-        return next((r for r in ROLE_PRIORITY if r in self.roles), None)
-
-    def roles_in_order(self) -> list[str]:
-        return [r for r in ROLE_PRIORITY if r in self.roles]
-
-
-class RoleAssignment(models.Model):
-    """One role held by one person. Written only by program.services.grant_role / revoke_role."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.CharField(max_length=20, choices=Role.choices)
-    granted_at = models.DateTimeField(default=now)
-    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_once_per_user")]
-
-    def __str__(self) -> str:
-        return f"{self.user} – {self.get_role_display()}"
+from program.models.people import Role, User, validate_timezone
+from program.validators import validate_http_url, validate_readings
 
 
 class Cohort(models.Model):
@@ -227,17 +95,6 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort} ({self.get_role_display()})"
-
-
-class WorkerHeartbeat(models.Model):
-    """Written by a periodic Celery task; /healthz shows when a worker last ran one."""
-
-    name = models.CharField(max_length=100, unique=True)
-    hostname = models.CharField(max_length=200, blank=True)
-    seen_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Curriculum(models.Model):
@@ -378,63 +235,6 @@ class PairGroup(models.Model):
         return self.workspace
 
 
-class LabReport(models.Model):
-    """A pytest report exactly as an agent served it, stored before it is parsed. One row per distinct
-    content (SHA-256) per machine, workspace and day: an unchanged report is never stored twice."""
-
-    machine = models.ForeignKey(LabMachine, on_delete=models.CASCADE, related_name="reports")
-    workspace = models.CharField(max_length=100)
-    day_key = models.CharField(max_length=100, help_text="The curriculum day the report is for.")
-    format = models.CharField(max_length=20)
-    sha256 = models.CharField(max_length=64, blank=True)
-    seq = models.BigIntegerField(default=0)
-    size = models.PositiveIntegerField(default=0)
-    content = models.TextField(blank=True)
-    received_at = models.DateTimeField(default=now)
-    group = models.ForeignKey("PairGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
-    valid = models.BooleanField(null=True, help_text="None until parsed.")
-    invalid_reason = models.CharField(max_length=300, blank=True)
-    summary = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-received_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["machine", "workspace", "day_key", "sha256"], name="report_once_per_content"
-            )
-        ]
-        indexes = [models.Index(fields=["machine", "-received_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.workspace}/{self.day_key} from {self.machine}"
-
-
-class CheckResult(models.Model):
-    """One official test of a curriculum day for one group: its latest outcome and when it first passed."""
-
-    class Outcome(models.TextChoices):
-        PASSED = "passed"
-        FAILED = "failed"
-        ERROR = "error"
-        SKIPPED = "skipped"
-        XFAILED = "xfailed"
-        XPASSED = "xpassed"
-
-    group = models.ForeignKey("PairGroup", on_delete=models.CASCADE, related_name="results")
-    day_key = models.CharField(max_length=100)
-    test_id = models.CharField(max_length=300)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    not_started = models.BooleanField(default=False, help_text="Failed with NotImplementedError.")
-    first_passed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["group", "day_key", "test_id"], name="check_result_once")]
-
-    def __str__(self) -> str:
-        return f"{self.group} {self.test_id}: {self.outcome}"
-
-
 class Session(models.Model):
     """A lecture, reading block, pair-programming block or office hours on a program day."""
 
@@ -509,50 +309,3 @@ class CalendarFeed(models.Model):
     def rotate(self) -> None:
         self.token, self.rotated_at = _feed_token(), now()
         self.save(update_fields=["token", "rotated_at"])
-
-
-def _score(label: str, *, null: bool = False) -> models.PositiveSmallIntegerField:
-    return models.PositiveSmallIntegerField(
-        label, null=null, blank=null, validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-
-
-class DayFeedback(models.Model):
-    """Short feedback on one program day, from a participant or a TA. `respondent` is a keyed hash of
-    the person and the day, so each person answers once (and may edit) even when names are not kept."""
-
-    day = models.ForeignKey(ProgramDay, on_delete=models.CASCADE, related_name="feedback")
-    role = models.CharField(max_length=20, choices=Enrollment.ROLE_CHOICES)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    respondent = models.CharField(max_length=64)
-    how_went = _score("How did the day go?")
-    difficulty = _score("How hard was it? (1 too easy, 5 too hard)")
-    pair_experience = _score("How was working with your pair?", null=True)
-    lecture_usefulness = _score("How useful was the lecture?", null=True)
-    text = models.TextField("Anything else?", blank=True, max_length=5000)
-    created_at = models.DateTimeField(default=now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "respondent"], name="day_feedback_once")]
-
-    def __str__(self) -> str:
-        return f"Feedback on {self.day}"
-
-
-class EndSurvey(models.Model):
-    """The end-of-program survey of a cohort."""
-
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="surveys")
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    respondent = models.CharField(max_length=64)
-    overall = _score("Overall, how was the program?")
-    recommend = models.PositiveSmallIntegerField("Would you recommend it? (0–10)", validators=[MaxValueValidator(10)])
-    surprised = models.TextField("What surprised you?", blank=True, max_length=5000)
-    change = models.TextField("What should we change?", blank=True, max_length=5000)
-    created_at = models.DateTimeField(default=now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["cohort", "respondent"], name="end_survey_once")]
-
-    def __str__(self) -> str:
-        return f"End survey of {self.cohort}"
