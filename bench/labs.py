@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from program.cohorts import pairs
 from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
-from program.labs import collector as progress
+from program.labs import collector
 from program.models import CheckResult, Cohort, LabMachine, LabReport, ProgramDay, Role, User
 from program.services import enroll, generate_program_days, grant_role
 
@@ -94,7 +94,7 @@ def round_rows(scratch: Path) -> list[Row]:
             )
         settings.LAB_PULL_DEADLINE, settings.LAB_ROUND_DEADLINE = DEADLINE, 3 * DEADLINE
         started = time.perf_counter()
-        first = progress.run_round()
+        first = collector.run_round()
         first_s = time.perf_counter() - started
         stored = CheckResult.objects.count()
         rows = [
@@ -119,7 +119,7 @@ def round_rows(scratch: Path) -> list[Row]:
             before = (LabReport.objects.count(), CheckResult.objects.count())
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
-                progress.run_round()
+                collector.run_round()
             elapsed = time.perf_counter() - started
             writes = [
                 q
@@ -159,7 +159,7 @@ def heatmap_row(scratch: Path) -> list[Row]:
         key = day.curriculum_day.key if day.curriculum_day else f"day{day.number}"
         for group in day.groups.all():
             content = good.replace("test_add_many", f"test_add_many_{group.pk}")
-            progress.store(
+            collector.store(
                 machine,
                 {
                     "reports": [

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .labs import collector
 
 
 @shared_task(name="program.tasks.task_record_heartbeat")
@@ -14,9 +15,7 @@ def task_record_heartbeat(name: str = "worker") -> str:
 @shared_task(name="program.tasks.task_pull_lab_progress")
 def task_pull_lab_progress() -> dict:
     """Beat, every LAB_PULL_INTERVAL_SECONDS: one round over every active lab machine."""
-    from program.labs import collector as progress  # noqa: PLC0415
-
-    result = progress.run_round()
+    result = collector.run_round()
     return {
         "pulled": len(result.pulled),
         "failed": sum(not p.ok for p in result.pulled),

@@ -23,7 +23,7 @@ from program import exports
 from program.cohorts import pairs
 from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
 from program.feedback import answers as feedback
-from program.labs import collector as progress
+from program.labs import collector
 from program.models import Exercise, LabMachine, Role
 from program.services import enroll
 from tests.conftest import activate_totp, make_person
@@ -97,7 +97,7 @@ def hostile_world(cohort, organizer, coordinator, tmp_path):
     pairs.generate(cohort, from_day=days[0].date)
     mine = days[0].groups.filter(members=people[0]).get()
     content = run_day(tmp_path, "started", "day1", "started").read_text()
-    progress.store(
+    collector.store(
         machine,
         {
             "reports": [

@@ -109,58 +109,70 @@ def import_curriculum(data: dict) -> tuple[Curriculum, dict[str, int]]:
         )
         seen_days = set()
         for number, day in enumerate(days, start=1):
-            where = f"day {number}"
-            key = _key(day, where, 60)
-            if key in seen_days:
-                raise CurriculumError(f"{where}: duplicate day key {key!r}")
-            seen_days.add(key)
-            try:
-                week = int(day.get("week", 1))
-            except (TypeError, ValueError):
-                raise CurriculumError(f"{where}: 'week' must be a number") from None
-            if not 1 <= week <= 100:
-                raise CurriculumError(f"{where}: 'week' must be between 1 and 100")
-            lectures = day.get("lectures", [])
-            if not isinstance(lectures, list) or not all(isinstance(t, str) and len(t) <= 300 for t in lectures):
-                raise CurriculumError(f"{where}: 'lectures' must be a list of titles")
-            record, _ = CurriculumDay.objects.update_or_create(
-                curriculum=curriculum,
-                key=key,
-                defaults={
-                    "number": number,
-                    "week": week,
-                    "title": _require(day, "title", where),
-                    "topic": str(day.get("topic", ""))[:100],
-                    "readings": _readings(day, where),
-                    "lectures": list(lectures),
-                },
-            )
+            record = _import_day(curriculum, number, day, seen_days)
             counts["days"] += 1
-            keep = []
-            exercises = day.get("exercises", [])
-            if not isinstance(exercises, list):
-                raise CurriculumError(f"{where}: 'exercises' must be a list")
-            for position, exercise in enumerate(exercises, start=1):
-                ex_where = f"{where}, exercise {position}"
-                tests = exercise.get("tests", []) if isinstance(exercise, dict) else None
-                if not isinstance(tests, list) or not all(isinstance(t, str) and t and len(t) <= 500 for t in tests):
-                    raise CurriculumError(f"{ex_where}: 'tests' must be a list of pytest test ids")
-                Exercise.objects.update_or_create(
-                    day=record,
-                    key=_key(exercise, ex_where, 100),
-                    defaults={
-                        "title": _require(exercise, "title", ex_where),
-                        "position": position,
-                        "test_ids": tests,
-                        "retired": False,
-                    },
-                )
-                keep.append(exercise["key"])
-                counts["exercises"] += 1
-            counts["retired"] += (
-                Exercise.objects.filter(day=record, retired=False).exclude(key__in=keep).update(retired=True)
-            )
+            kept, retired = _import_exercises(record, day, f"day {number}")
+            counts["exercises"] += kept
+            counts["retired"] += retired
     return curriculum, counts
+
+
+def _import_day(curriculum: Curriculum, number: int, day: dict, seen: set[str]) -> CurriculumDay:
+    where = f"day {number}"
+    key = _key(day, where, 60)
+    if key in seen:
+        raise CurriculumError(f"{where}: duplicate day key {key!r}")
+    seen.add(key)
+    try:
+        week = int(day.get("week", 1))
+    except (TypeError, ValueError):
+        raise CurriculumError(f"{where}: 'week' must be a number") from None
+    if not 1 <= week <= 100:
+        raise CurriculumError(f"{where}: 'week' must be between 1 and 100")
+    lectures = day.get("lectures", [])
+    if not isinstance(lectures, list) or not all(isinstance(t, str) and len(t) <= 300 for t in lectures):
+        raise CurriculumError(f"{where}: 'lectures' must be a list of titles")
+    record, _ = CurriculumDay.objects.update_or_create(
+        curriculum=curriculum,
+        key=key,
+        defaults={
+            "number": number,
+            "week": week,
+            "title": _require(day, "title", where),
+            "topic": str(day.get("topic", ""))[:100],
+            "readings": _readings(day, where),
+            "lectures": list(lectures),
+        },
+    )
+    return record
+
+
+def _import_exercises(record: CurriculumDay, day: dict, where: str) -> tuple[int, int]:
+    """The day's exercises by key (updated in place); those gone from the file are retired. Returns
+    (exercises imported, exercises retired)."""
+    exercises = day.get("exercises", [])
+    if not isinstance(exercises, list):
+        raise CurriculumError(f"{where}: 'exercises' must be a list")
+    keep = []
+    for position, exercise in enumerate(exercises, start=1):
+        ex_where = f"{where}, exercise {position}"
+        tests = exercise.get("tests", []) if isinstance(exercise, dict) else None
+        if not isinstance(tests, list) or not all(isinstance(t, str) and t and len(t) <= 500 for t in tests):
+            raise CurriculumError(f"{ex_where}: 'tests' must be a list of pytest test ids")
+        key = _key(exercise, ex_where, 100)
+        Exercise.objects.update_or_create(
+            day=record,
+            key=key,
+            defaults={
+                "title": _require(exercise, "title", ex_where),
+                "position": position,
+                "test_ids": tests,
+                "retired": False,
+            },
+        )
+        keep.append(key)
+    retired = Exercise.objects.filter(day=record, retired=False).exclude(key__in=keep).update(retired=True)
+    return len(keep), retired
 
 
 def map_program_days(cohort: Cohort, curriculum: Curriculum) -> int:

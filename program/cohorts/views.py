@@ -184,56 +184,26 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     Day edits are htmx requests answered with the day's row (and the quality line out of band)."""
     cohort = _cohort(request, slug, edit=True)
     week = request.POST.get("week") or request.GET.get("week") or ""
+    back = f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}"
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action in ("generate", "assign-tas"):
-            start = request.POST.get("from") or None
-            try:
-                from_day = date.fromisoformat(start) if start else None
-                if action == "generate":
-                    meta = pairs.generate(cohort, from_day=from_day)
-                    staffing.assign_tas(cohort, from_day=from_day)
-                    messages.success(
-                        request,
-                        f"Pairs generated: {meta.get('repeat_events', 0)} repeats (the least possible is "
-                        f"{meta.get('repeat_events_lower_bound', 0)}); machines and TAs assigned.",
-                    )
-                else:
-                    meta = staffing.assign_tas(cohort, from_day=from_day)
-                    messages.success(
-                        request,
-                        f"TAs assigned: coverage {meta.get('coverage_fraction', 1):.0%} "
-                        f"(the most possible is {meta.get('coverage_upper_bound', 1):.0%}).",
-                    )
-            except (Infeasible, MalformedInstance, ValueError) as exc:
-                messages.error(request, f"Could not do that: {exc}")
-            return redirect(f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}")
+            _plan(request, cohort, action)
+            return redirect(back)
         if (
             action not in DAY_ACTIONS
             or not ProgramDay.objects.filter(pk=int_or_none(request.POST.get("day")), cohort=cohort).exists()
         ):
             messages.error(request, "Choose a day of this cohort and something to do on it.")
-            return redirect(f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}")
+            return redirect(back)
         try:
             day, note, ok = *_day_action(request, cohort, action), True
         except ValueError as exc:
             day, note, ok = object_or_404(ProgramDay, request.POST.get("day"), cohort=cohort), str(exc), False
         if request.htmx:
-            day = _annotate_day(_days_with_everything(ProgramDay.objects.filter(pk=day.pk)).get())
-            context = {
-                "cohort": cohort,
-                "d": day,
-                "note": note,
-                "note_ok": ok,
-                "today": timezone.localdate(),
-                **_editing_context(cohort, [day]),
-            }
-            return HttpResponse(
-                render_to_string("program/board.html#day", context, request)
-                + render_to_string("program/board.html#quality", {**context, "oob": True}, request)
-            )
+            return _day_row(request, cohort, day, note, ok)
         (messages.success if ok else messages.error)(request, note)
-        return redirect(f"{reverse('program:board', kwargs={'slug': cohort.slug})}?week={week}")
+        return redirect(back)
     context = week_context(request, cohort)
     context |= _editing_context(cohort, context["days"])
     context["participants"] = list(
@@ -242,6 +212,47 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("user__full_name")
     )
     return render(request, "program/board.html", context)
+
+
+def _plan(request: HttpRequest, cohort: Cohort, action: str) -> None:
+    """Generate pairs (and machines and TAs) or assign TAs from a day on; the outcome as a message."""
+    start = request.POST.get("from") or None
+    try:
+        from_day = date.fromisoformat(start) if start else None
+        if action == "generate":
+            meta = pairs.generate(cohort, from_day=from_day)
+            staffing.assign_tas(cohort, from_day=from_day)
+            messages.success(
+                request,
+                f"Pairs generated: {meta.get('repeat_events', 0)} repeats (the least possible is "
+                f"{meta.get('repeat_events_lower_bound', 0)}); machines and TAs assigned.",
+            )
+        else:
+            meta = staffing.assign_tas(cohort, from_day=from_day)
+            messages.success(
+                request,
+                f"TAs assigned: coverage {meta.get('coverage_fraction', 1):.0%} "
+                f"(the most possible is {meta.get('coverage_upper_bound', 1):.0%}).",
+            )
+    except (Infeasible, MalformedInstance, ValueError) as exc:
+        messages.error(request, f"Could not do that: {exc}")
+
+
+def _day_row(request: HttpRequest, cohort: Cohort, day: ProgramDay, note: str, ok: bool) -> HttpResponse:
+    """The htmx answer to a day edit: the day's row, and the quality line out of band."""
+    day = _annotate_day(_days_with_everything(ProgramDay.objects.filter(pk=day.pk)).get())
+    context = {
+        "cohort": cohort,
+        "d": day,
+        "note": note,
+        "note_ok": ok,
+        "today": timezone.localdate(),
+        **_editing_context(cohort, [day]),
+    }
+    return HttpResponse(
+        render_to_string("program/board.html#day", context, request)
+        + render_to_string("program/board.html#quality", {**context, "oob": True}, request)
+    )
 
 
 @require_GET

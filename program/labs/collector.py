@@ -31,8 +31,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from program.labs.progress import expected_tests
 from program.labs.reports import InvalidReport, parse
-from program.models import CheckResult, Exercise, LabMachine, LabReport, PairGroup
+from program.models import CheckResult, LabMachine, LabReport, PairGroup
 from program.text import clean_data, clean_text
 
 
@@ -100,17 +101,9 @@ def fetch(
         path = parts.path.rstrip("/") + "/v1/progress" + (f"?since={since}" if since else "")
         connection.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         response = connection.getresponse()
-        chunks, size = [], 0
-        while chunk := response.read1(65536):
-            size += len(chunk)
-            if size > max_bytes:
-                raise PullError(f"answer larger than {max_bytes // (1024 * 1024)} MiB")
-            chunks.append(chunk)
-            if expired.is_set():
-                break
+        body = _read_capped(response, max_bytes, expired)
         if expired.is_set():
             raise PullError(f"deadline of {deadline:g} s passed")
-        body = b"".join(chunks)
         if response.status == 401:
             raise PullError("the agent refused the token (401)")
         if response.status != 200:
@@ -125,14 +118,31 @@ def fetch(
     finally:
         timer.cancel()
         connection.close()
-    latency = int((time.monotonic() - started) * 1000)
+    return _document(body), int((time.monotonic() - started) * 1000)
+
+
+def _read_capped(response, max_bytes: int, expired: threading.Event) -> bytes:
+    """The body, chunk by chunk, refused past `max_bytes`, stopped when the deadline cut the socket."""
+    chunks, size = [], 0
+    while chunk := response.read1(65536):
+        size += len(chunk)
+        if size > max_bytes:
+            raise PullError(f"answer larger than {max_bytes // (1024 * 1024)} MiB")
+        chunks.append(chunk)
+        if expired.is_set():
+            break
+    return b"".join(chunks)
+
+
+def _document(body: bytes) -> dict:
+    """The agent's answer as a schema-1 progress document, or PullError saying what it is instead."""
     try:
         payload = json.loads(body)
     except ValueError:
         raise PullError(f"the answer is not JSON ({body[:40]!r}…)") from None
     if not isinstance(payload, dict) or payload.get("schema") != 1 or not isinstance(payload.get("reports"), list):
         raise PullError("the answer is not a schema-1 progress document")
-    return payload, latency
+    return payload
 
 
 def _entry(workspace, day) -> dict:
@@ -154,17 +164,6 @@ def _contract(parsed) -> dict:
         "tests": [{"id": c.id, "outcome": c.outcome} for c in parsed.checks],
         "broken": parsed.broken or None,
     }
-
-
-def expected_tests(groups: list[PairGroup]) -> dict[tuple[int, str], list[str]]:
-    """(curriculum id, day key) → the day's expected test ids (retired exercises excluded)."""
-    curricula = {g.day.cohort.curriculum_id for g in groups if g.day.cohort.curriculum_id}
-    expected: dict[tuple[int, str], list[str]] = {}
-    for curriculum_id, day_key, test_ids in Exercise.objects.filter(
-        day__curriculum_id__in=curricula, retired=False
-    ).values_list("day__curriculum_id", "day__key", "test_ids"):
-        expected.setdefault((curriculum_id, day_key), []).extend(test_ids)
-    return expected
 
 
 def _store_results(group: PairGroup, day_key: str, parsed, at) -> int:
@@ -229,7 +228,6 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
     entries = []
     for item in items:
         workspace, day_key = str(item.get("workspace", ""))[:100], str(item.get("day", ""))[:100]
-        fmt, content = str(item.get("format", ""))[:20], item.get("content")
         sha = str(item.get("sha256") or "")[:64]
         seq = _number(item["seq"]) if isinstance(item.get("seq"), int) else _number(item.get("mtime"), 1e6)
         entry = _entry(workspace, day_key)
@@ -242,48 +240,56 @@ def store(machine: LabMachine, payload: dict) -> list[dict]:
         if seq < newest.get((workspace, day_key), 0):
             entries.append(entry | {"invalid_reason": "older than the report already stored (seq); ignored"})
             continue
-        group = groups.get(workspace)
-        try:
-            with transaction.atomic():
-                report = LabReport.objects.create(
-                    machine=machine,
-                    workspace=workspace,
-                    day_key=day_key,
-                    format=fmt,
-                    sha256=sha,
-                    seq=seq,
-                    size=_number(item.get("size")),
-                    content=content if isinstance(content, str) else "",
-                    group=group,
-                )
-        except IntegrityError:  # another round stored the same content a moment ago
-            continue
-        try:
-            if not isinstance(content, str):
-                raise InvalidReport(f"the agent sent no content ({str(item.get('error') or 'missing')[:100]})")
-            parsed = parse(fmt, content)
-            if group is None:
-                raise InvalidReport(f"unknown workspace {workspace!r} (not in any schedule)")
-        except InvalidReport as exc:
-            report.valid, report.invalid_reason = False, str(exc)[:300]
-            report.save(update_fields=["valid", "invalid_reason"])
-            entries.append(entry | {"invalid_reason": report.invalid_reason})
-            continue
-        wanted = set(expected.get((group.day.cohort.curriculum_id, day_key), []))
-        contract = _contract(parsed)
-        with transaction.atomic():
-            written = _store_results(group, day_key, parsed, at)
-            report.valid = True
-            report.summary = {
-                "contract": contract,
-                "expected": len(wanted),
-                "unexpected": sorted({c.id for c in parsed.checks} - wanted)[:50] if wanted else [],
-                "rows_written": written,
-                "properties": parsed.properties,
-            }
-            report.save(update_fields=["valid", "summary"])
-        entries.append(entry | {"valid": True} | contract)
+        stored = _store_one(machine, item, groups.get(workspace), expected, at, workspace=workspace, day_key=day_key)
+        if stored is not None:
+            entries.append(entry | stored)
     return entries
+
+
+def _store_one(machine, item: dict, group, expected: dict, at, *, workspace: str, day_key: str) -> dict | None:
+    """One new report: stored raw first, then parsed; its results written. Returns the contract's
+    fields for it (valid and counts, or the reason it is invalid); None when another round stored it."""
+    fmt, content = str(item.get("format", ""))[:20], item.get("content")
+    seq = _number(item["seq"]) if isinstance(item.get("seq"), int) else _number(item.get("mtime"), 1e6)
+    try:
+        with transaction.atomic():
+            report = LabReport.objects.create(
+                machine=machine,
+                workspace=workspace,
+                day_key=day_key,
+                format=fmt,
+                sha256=str(item.get("sha256") or "")[:64],
+                seq=seq,
+                size=_number(item.get("size")),
+                content=content if isinstance(content, str) else "",
+                group=group,
+            )
+    except IntegrityError:  # another round stored the same content a moment ago
+        return None
+    try:
+        if not isinstance(content, str):
+            raise InvalidReport(f"the agent sent no content ({str(item.get('error') or 'missing')[:100]})")
+        parsed = parse(fmt, content)
+        if group is None:
+            raise InvalidReport(f"unknown workspace {workspace!r} (not in any schedule)")
+    except InvalidReport as exc:
+        report.valid, report.invalid_reason = False, str(exc)[:300]
+        report.save(update_fields=["valid", "invalid_reason"])
+        return {"invalid_reason": report.invalid_reason}
+    wanted = set(expected.get((group.day.cohort.curriculum_id, day_key), []))
+    contract = _contract(parsed)
+    with transaction.atomic():
+        written = _store_results(group, day_key, parsed, at)
+        report.valid = True
+        report.summary = {
+            "contract": contract,
+            "expected": len(wanted),
+            "unexpected": sorted({c.id for c in parsed.checks} - wanted)[:50] if wanted else [],
+            "rows_written": written,
+            "properties": parsed.properties,
+        }
+        report.save(update_fields=["valid", "summary"])
+    return {"valid": True} | contract
 
 
 def claim(machine: LabMachine) -> bool:
@@ -405,66 +411,3 @@ def run_round(machines: list[LabMachine] | None = None, *, round_deadline: float
         pool.shutdown(wait=False, cancel_futures=True)
         LabMachine.objects.filter(pk__in=[m.pk for m in claimed]).update(pulling_since=None)
     return Round(results, skipped, time.monotonic() - started)
-
-
-# --- Reading progress back -------------------------------------------------------------------------
-
-
-def group_day_state(group: PairGroup, day_key: str | None = None) -> dict:
-    """A group's day: no report / broken / not started / in progress / done, and passed of expected.
-    The denominator is the curriculum's expected list, never what a report claims."""
-    group = PairGroup.objects.select_related("day__cohort", "day__curriculum_day").get(pk=group.pk)
-    day_key = day_key or (group.day.curriculum_day.key if group.day.curriculum_day else "")
-    expected = set(expected_tests([group]).get((group.day.cohort.curriculum_id, day_key), []))
-    results = list(CheckResult.objects.filter(group=group, day_key=day_key))
-    passed = sum(1 for r in results if r.first_passed_at and r.test_id in expected)
-    return {
-        "state": _state(group, bool(results), passed, len(expected), [r for r in results if r.test_id in expected]),
-        "passed": passed,
-        "expected": len(expected),
-        "share": passed / len(expected) if expected else None,
-    }
-
-
-def _state(group, has_results: bool, passed: int, expected: int, results) -> str:
-    if group.broken:
-        return "broken"
-    if group.reported_at is None and not has_results:
-        return "no report"
-    if expected and passed == expected:
-        return "done"
-    if passed == 0 and all(r.not_started or r.outcome in ("skipped",) for r in results):
-        return "not started"
-    return "in progress"
-
-
-def exercise_rows(group: PairGroup) -> list[dict]:
-    """Each exercise of the group's day: its state and when it was first fully passing."""
-    day = group.day.curriculum_day
-    if day is None:
-        return []
-    results = {r.test_id: r for r in CheckResult.objects.filter(group=group, day_key=day.key)}
-    rows = []
-    for exercise in Exercise.objects.filter(day=day, retired=False).order_by("position", "pk"):
-        mine = [results.get(t) for t in exercise.test_ids]
-        passed = [r for r in mine if r and r.first_passed_at]
-        if exercise.test_ids and len(passed) == len(exercise.test_ids):
-            state, at = "passed", max(r.first_passed_at for r in passed)
-        elif passed:
-            state, at = "partly passing", None
-        elif any(r and not r.not_started and r.outcome in ("failed", "error") for r in mine):
-            state, at = "failing", None
-        elif any(r for r in mine):
-            state, at = "not started", None
-        else:
-            state, at = "no result", None
-        rows.append(
-            {
-                "exercise": exercise,
-                "state": state,
-                "first_passed_at": at,
-                "tests": [(t, results.get(t)) for t in exercise.test_ids],
-                "passed": len(passed),
-            }
-        )
-    return rows

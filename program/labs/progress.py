@@ -10,6 +10,31 @@ from django.utils import timezone
 
 from program.models import CheckResult, Cohort, Exercise, PairGroup, ProgramDay, Role
 
+STATES = ("broken", "no report", "done", "not started", "in progress")
+
+
+def day_state(*, broken: bool, reported: bool, passed: int, expected: int, worked: bool) -> str:
+    """The one rule for a group's day, used by every page and export: broken (a test file did not
+    import), no report (the machine never sent one), done (every expected test passed), in progress
+    (something passes, or a test fails for real), not started (nothing passes and nothing fails but
+    NotImplementedError stubs, skips, expected failures and setup errors). The denominator is the curriculum's list, never the report's."""
+    if broken:
+        return "broken"
+    if not reported:
+        return "no report"
+    if expected and passed == expected:
+        return "done"
+    if passed == 0 and not worked:
+        return "not started"
+    return "in progress"
+
+
+def _worked_on(not_started: bool, outcome: str) -> bool:
+    """A result that shows the pair's work: a pass, an unexpected pass, or a real failure (not a
+    NotImplementedError stub). Skips, expected failures and setup errors say nothing about the pair."""
+    return outcome in ("passed", "xpassed") or (outcome == "failed" and not not_started)
+
+
 COLUMNS = ["user_id", "name", "day", "date", "group_id", "workspace", "passed", "expected", "share", "state"]
 
 
@@ -51,26 +76,36 @@ def frame(cohort: Cohort, *, user_id: int | None = None, days: list[ProgramDay] 
         ],
         columns=["day_key", "test_id"],
     ).drop_duplicates()
-    passed = pd.DataFrame(
+    results = pd.DataFrame(
         list(
-            CheckResult.objects.filter(
-                group_id__in=group_rows["group_id"].tolist(), first_passed_at__isnull=False
-            ).values_list("group_id", "day_key", "test_id")
+            CheckResult.objects.filter(group_id__in=group_rows["group_id"].tolist()).values_list(
+                "group_id", "day_key", "test_id", "first_passed_at", "not_started", "outcome"
+            )
         ),
-        columns=["group_id", "day_key", "test_id"],
+        columns=["group_id", "day_key", "test_id", "first_passed_at", "not_started", "outcome"],
     ).merge(expected, on=["day_key", "test_id"])
-    counts = passed.groupby(["group_id", "day_key"]).size().rename("passed").reset_index()
+    results["passed"] = results["first_passed_at"].notna()
+    results["worked"] = [
+        _worked_on(bool(n), o) for n, o in zip(results["not_started"], results["outcome"], strict=True)
+    ]
+    per_group = results.groupby(["group_id", "day_key"]).agg(
+        passed=("passed", "sum"), worked=("worked", "any"), results=("test_id", "size")
+    )
     totals = expected.groupby("day_key").size().rename("expected").reset_index()
-    table = group_rows.merge(counts, on=["group_id", "day_key"], how="left").merge(totals, on="day_key", how="left")
+    table = group_rows.merge(per_group.reset_index(), on=["group_id", "day_key"], how="left").merge(
+        totals, on="day_key", how="left"
+    )
     table["passed"] = table["passed"].fillna(0).astype(int)
     table["expected"] = table["expected"].fillna(0).astype(int)
+    table["worked"] = table["worked"].fillna(False).astype(bool)
     table["share"] = (table["passed"] / table["expected"].where(table["expected"] > 0)).astype(float)
-    reported = table["reported_at"].notna()
-    table["state"] = "in progress"
-    table.loc[table["passed"] == 0, "state"] = "not started"
-    table.loc[(table["expected"] > 0) & (table["passed"] == table["expected"]), "state"] = "done"
-    table.loc[~reported, "state"] = "no report"
-    table.loc[table["broken"] != "", "state"] = "broken"
+    reported = table["reported_at"].notna() | table["results"].fillna(0).gt(0)
+    table["state"] = [
+        day_state(broken=b != "", reported=r, passed=p, expected=e, worked=w)
+        for b, r, p, e, w in zip(
+            table["broken"], reported, table["passed"], table["expected"], table["worked"], strict=True
+        )
+    ]
     table.loc[table["state"] == "no report", "share"] = float("nan")
     return table.merge(members[["group_id", "user_id", "name"]], on="group_id")[COLUMNS]
 
@@ -146,3 +181,69 @@ def needs_help(cohort: Cohort, *, now=None) -> list[dict]:
 
 def ta_cohorts(user) -> list[int]:
     return list(user.enrollments.filter(role=Role.TA, status="active").values_list("cohort_id", flat=True))
+
+
+def expected_tests(groups: list[PairGroup]) -> dict[tuple[int, str], list[str]]:
+    """(curriculum id, day key) → the day's expected test ids (retired exercises excluded)."""
+    curricula = {g.day.cohort.curriculum_id for g in groups if g.day.cohort.curriculum_id}
+    expected: dict[tuple[int, str], list[str]] = {}
+    for curriculum_id, day_key, test_ids in Exercise.objects.filter(
+        day__curriculum_id__in=curricula, retired=False
+    ).values_list("day__curriculum_id", "day__key", "test_ids"):
+        expected.setdefault((curriculum_id, day_key), []).extend(test_ids)
+    return expected
+
+
+def group_day_state(group: PairGroup, day_key: str | None = None) -> dict:
+    """A group's day: no report / broken / not started / in progress / done, and passed of expected.
+    The denominator is the curriculum's expected list, never what a report claims."""
+    group = PairGroup.objects.select_related("day__cohort", "day__curriculum_day").get(pk=group.pk)
+    day_key = day_key or (group.day.curriculum_day.key if group.day.curriculum_day else "")
+    expected = set(expected_tests([group]).get((group.day.cohort.curriculum_id, day_key), []))
+    results = list(CheckResult.objects.filter(group=group, day_key=day_key))
+    passed = sum(1 for r in results if r.first_passed_at and r.test_id in expected)
+    worked = any(_worked_on(r.not_started, r.outcome) for r in results if r.test_id in expected)
+    return {
+        "state": day_state(
+            broken=bool(group.broken),
+            reported=group.reported_at is not None or bool(results),
+            passed=passed,
+            expected=len(expected),
+            worked=worked,
+        ),
+        "passed": passed,
+        "expected": len(expected),
+        "share": passed / len(expected) if expected else None,
+    }
+
+
+def exercise_rows(group: PairGroup) -> list[dict]:
+    """Each exercise of the group's day: its state and when it was first fully passing."""
+    day = group.day.curriculum_day
+    if day is None:
+        return []
+    results = {r.test_id: r for r in CheckResult.objects.filter(group=group, day_key=day.key)}
+    rows = []
+    for exercise in Exercise.objects.filter(day=day, retired=False).order_by("position", "pk"):
+        mine = [results.get(t) for t in exercise.test_ids]
+        passed = [r for r in mine if r and r.first_passed_at]
+        if exercise.test_ids and len(passed) == len(exercise.test_ids):
+            state, at = "passed", max(r.first_passed_at for r in passed)
+        elif passed:
+            state, at = "partly passing", None
+        elif any(r and not r.not_started and r.outcome in ("failed", "error") for r in mine):
+            state, at = "failing", None
+        elif any(r for r in mine):
+            state, at = "not started", None
+        else:
+            state, at = "no result", None
+        rows.append(
+            {
+                "exercise": exercise,
+                "state": state,
+                "first_passed_at": at,
+                "tests": [(t, results.get(t)) for t in exercise.test_ids],
+                "passed": len(passed),
+            }
+        )
+    return rows

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from program.exports import csv_response
-from program.labs import collector as progress
-from program.labs import progress as progress_data
+from program.labs import progress
 from program.models import Cohort, Enrollment, LabMachine, LabReport, PairGroup, Role
 
 POLL_SECONDS = 60
@@ -39,9 +38,9 @@ def _template(request: HttpRequest, name: str) -> str:
 def heatmap(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort(request, slug)
     if request.GET.get("format") == "csv":
-        table = progress_data.frame(cohort).sort_values(["name", "day"])
+        table = progress.frame(cohort).sort_values(["name", "day"])
         return csv_response(table.drop(columns=["user_id", "group_id"]), f"{cohort.slug}-progress.csv")
-    rows, days = progress_data.heatmap(cohort)
+    rows, days = progress.heatmap(cohort)
     return render(
         request,
         _template(request, "progress_heatmap"),
@@ -86,7 +85,7 @@ def group_day(request: HttpRequest, slug: str, workspace: str) -> HttpResponse:
 @login_required
 def help_list(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort(request, slug)
-    found = progress_data.needs_help(cohort)
+    found = progress.needs_help(cohort)
     if request.GET.get("format") == "csv":
         table = pd.DataFrame(
             [
@@ -175,7 +174,7 @@ def my_progress(request: HttpRequest) -> HttpResponse:
     )
     sections = []
     for enrollment in enrollments:
-        table = progress_data.frame(enrollment.cohort, user_id=request.user.pk).sort_values("day")
+        table = progress.frame(enrollment.cohort, user_id=request.user.pk).sort_values("day")
         sections.append({"cohort": enrollment.cohort, "days": table.to_dict("records")})
     if request.GET.get("format") == "csv":
         rows = [

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from program.cohorts import pairs
 from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
-from program.labs import collector as progress
+from program.labs import collector, progress
 from program.models import CheckResult, LabMachine, LabReport, Role
 from program.services import enroll
 from tests.conftest import make_person
@@ -59,7 +59,7 @@ def test_a_round_stores_every_outcome_honestly(lab):
     _write(lab, started, "day1", "started")
     _write(lab, broken, "day2", "good")
 
-    result = progress.run_round()
+    result = collector.run_round()
 
     assert all(p.ok for p in result.pulled), [p.error for p in result.pulled]
     outcomes = {k: (r.outcome, r.not_started) for k, r in _results(good).items()}
@@ -88,7 +88,7 @@ def test_a_round_stores_every_outcome_honestly(lab):
 def test_an_unchanged_second_round_writes_no_rows(lab):
     good, _ = lab["days"][0].groups.order_by("workspace")
     _write(lab, good, "day1", "good")
-    progress.run_round()
+    collector.run_round()
     before = (
         LabReport.objects.count(),
         CheckResult.objects.count(),
@@ -97,7 +97,7 @@ def test_an_unchanged_second_round_writes_no_rows(lab):
     LabMachine.objects.update(last_seq=0)  # even when the agent sends everything again (no ?since)
 
     with CaptureQueriesContext(connection) as queries:
-        progress.run_round()
+        collector.run_round()
 
     after = (LabReport.objects.count(), CheckResult.objects.count(), max(r.updated_at for r in _results(good).values()))
     assert before == after
@@ -109,12 +109,12 @@ def test_an_unchanged_second_round_writes_no_rows(lab):
 def test_progress_never_goes_backwards_and_the_first_pass_is_kept(lab):
     good, _ = lab["days"][0].groups.order_by("workspace")
     path = _write(lab, good, "day1", "good")
-    progress.run_round()
+    collector.run_round()
     first_pass = _results(good)["test_add"].first_passed_at
     time.sleep(0.01)
     run_day(path.parent.parent, good.workspace, "day1", "started")  # a later run breaks test_add again
 
-    progress.run_round()
+    collector.run_round()
 
     row = _results(good)["test_add"]
     assert row.outcome == "failed" and row.first_passed_at == first_pass
@@ -124,11 +124,11 @@ def test_progress_never_goes_backwards_and_the_first_pass_is_kept(lab):
 def test_an_older_report_is_ignored(lab):
     good, _ = lab["days"][0].groups.order_by("workspace")
     _write(lab, good, "day1", "good")
-    progress.run_round()
+    collector.run_round()
     stored = LabReport.objects.get(workspace=good.workspace)
     machine = LabMachine.objects.get(pk=good.machine_id)
 
-    entries = progress.store(
+    entries = collector.store(
         machine,
         {
             "reports": [
@@ -158,7 +158,7 @@ def test_invalid_reports_are_stored_with_a_reason_and_never_stop_the_round(lab):
     (folder / "day3.junit.xml").write_text('<testsuite><testcase classname="a" name="b"')
     (folder / "day4.report.json").write_text("[1, 2")
 
-    progress.run_round()
+    collector.run_round()
 
     reasons = dict(LabReport.objects.filter(workspace=other.workspace).values_list("day_key", "invalid_reason"))
     assert "DTDs and entities are not allowed" in reasons["day1"]
@@ -194,7 +194,7 @@ def test_pytest_json_report_files_are_read(lab):
     }
     (folder / "day1.report.json").write_text(json.dumps(report))
 
-    progress.run_round()
+    collector.run_round()
 
     got = {k: (r.outcome, r.not_started) for k, r in _results(good).items()}
     assert got == {
@@ -228,7 +228,7 @@ def test_control_characters_and_garbage_numbers_from_an_agent_are_cleaned_not_fa
         ],
     }
 
-    pulled = progress._finish(machine, progress.Pulled(machine.name, True, latency_ms=3, payload=payload))
+    pulled = collector._finish(machine, collector.Pulled(machine.name, True, latency_ms=3, payload=payload))
 
     assert pulled.ok and len(pulled.reports) == 2
     assert set(_results(good)) == {"test_add", "test_evil[31m"}
@@ -246,7 +246,7 @@ def test_faulty_agents_fail_alone_within_the_deadline(lab, settings):
     for mode, server in faults.items():
         LabMachine.objects.create(name=f"bad-{mode}", url=server.url, token="x" * 20)
     try:
-        result = progress.run_round()
+        result = collector.run_round()
     finally:
         for server in faults.values():
             server.stop()
@@ -266,12 +266,12 @@ def test_faulty_agents_fail_alone_within_the_deadline(lab, settings):
 
 def test_a_machine_already_being_pulled_is_skipped(lab):
     first, second = lab["machines"]
-    assert progress.claim(first)
+    assert collector.claim(first)
 
-    result = progress.run_round()
+    result = collector.run_round()
 
     assert result.skipped == ["m1"] and [p.machine for p in result.pulled] == ["m2"]
-    assert progress.pull_machine(first).error == "a pull of this machine is already running"
+    assert collector.pull_machine(first).error == "a pull of this machine is already running"
 
 
 def test_pull_progress_command_prints_the_contract(lab, tmp_path):

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from program.cohorts import pairs
 from program.cohorts.curriculum import import_curriculum, load_file, map_program_days
-from program.labs import collector as progress
-from program.labs import progress as progress_data
+from program.labs import collector, progress
 from program.models import Enrollment, LabMachine, PairGroup, Role
 from program.services import enroll
 from tests.conftest import make_person
@@ -55,10 +54,10 @@ def _cohort_with(cohort, n):
 def reported(cohort, junit):
     people, days, machine = _cohort_with(cohort, 6)
     good, started, silent = days[0].groups.order_by("workspace")
-    progress.store(machine, {"reports": [_report(good, "day1", junit[("good", "day1")])]})
-    progress.store(machine, {"reports": [_report(started, "day1", junit[("started", "day1")])]})
+    collector.store(machine, {"reports": [_report(good, "day1", junit[("good", "day1")])]})
+    collector.store(machine, {"reports": [_report(started, "day1", junit[("started", "day1")])]})
     broken = days[1].groups.order_by("workspace").first()
-    progress.store(machine, {"reports": [_report(broken, "day2", junit[("good", "day2")])]})
+    collector.store(machine, {"reports": [_report(broken, "day2", junit[("good", "day2")])]})
     return {"cohort": cohort, "days": days, "good": good, "started": started, "silent": silent, "broken": broken}
 
 
@@ -78,7 +77,7 @@ def test_heatmap_shows_share_broken_and_no_report_in_words(client, coordinator, 
 
 
 def test_heatmap_frame_counts_against_the_curriculum_not_the_report(reported):
-    table = progress_data.frame(reported["cohort"])
+    table = progress.frame(reported["cohort"])
 
     good = table[table["group_id"] == reported["good"].pk].iloc[0]
     silent = table[table["group_id"] == reported["silent"].pk].iloc[0]
@@ -114,7 +113,7 @@ def test_heatmap_query_count_is_flat(client, coordinator, cohort, junit, size, d
     people, days, machine = _cohort_with(cohort, size)
     for day in days[:2]:
         for group in day.groups.all():
-            progress.store(machine, {"reports": [_report(group, f"day{day.number}", junit[("good", "day1")])]})
+            collector.store(machine, {"reports": [_report(group, f"day{day.number}", junit[("good", "day1")])]})
     client.force_login(coordinator)
 
     with django_assert_max_num_queries(11):
@@ -144,7 +143,7 @@ def test_who_needs_help_names_broken_silent_slow_and_stalled_groups(reported, ti
     )
     PairGroup.objects.filter(pk=reported["good"].pk).update(last_progress_at=timezone.now() - timedelta(minutes=50))
 
-    found = {f["group"].pk: f["reasons"] for f in progress_data.needs_help(cohort)}
+    found = {f["group"].pk: f["reasons"] for f in progress.needs_help(cohort)}
 
     assert found[reported["silent"].pk] == ["no report from the machine yet"]
     assert "no newly passing test for 50 min" in found[reported["good"].pk]
@@ -152,7 +151,7 @@ def test_who_needs_help_names_broken_silent_slow_and_stalled_groups(reported, ti
     time_machine.move_to(
         timezone.make_aware(timezone.datetime.combine(days[1].date, timezone.datetime.min.time())) + timedelta(hours=12)
     )
-    tomorrow = {f["group"].pk: f["reasons"] for f in progress_data.needs_help(cohort)}
+    tomorrow = {f["group"].pk: f["reasons"] for f in progress.needs_help(cohort)}
     assert tomorrow[reported["broken"].pk][0].startswith("broken: ")
 
 
@@ -190,3 +189,23 @@ def test_my_progress_shows_only_my_own_days(client, reported):
     assert all(w in body for w in my_workspaces) and not any(f">{w}<" in body for w in others)
     assert "3 of 9" in body
     assert Enrollment.objects.filter(user=me).count() == 1
+
+
+def test_the_heatmap_and_the_group_page_decide_a_day_the_same_way(reported):
+    table = progress.frame(reported["cohort"]).drop_duplicates("group_id").set_index("group_id")
+    groups = [reported[k] for k in ("good", "started", "silent", "broken")]
+
+    by_frame = {g.workspace: table.loc[g.pk, "state"] for g in groups}
+    by_page = {g.workspace: progress.group_day_state(g)["state"] for g in groups}
+
+    assert by_frame == by_page
+    assert sorted(by_page.values()) == ["broken", "in progress", "no report", "not started"]
+
+
+def test_day_state_is_one_rule():
+    rule = progress.day_state
+    assert rule(broken=True, reported=True, passed=9, expected=9, worked=True) == "broken"
+    assert rule(broken=False, reported=False, passed=0, expected=9, worked=False) == "no report"
+    assert rule(broken=False, reported=True, passed=9, expected=9, worked=True) == "done"
+    assert rule(broken=False, reported=True, passed=0, expected=9, worked=True) == "in progress"
+    assert rule(broken=False, reported=True, passed=0, expected=9, worked=False) == "not started"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from program.labs import collector as progress
+from program.labs import collector
 from program.models import LabMachine
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             if record is None:
                 names = ", ".join(LabMachine.objects.values_list("name", flat=True)[:20]) or "none registered"
                 raise CommandError(f"No machine named {machine!r} (machines: {names}).")
-            result = progress.pull_machine(record)
+            result = collector.pull_machine(record)
         else:
             if token_file is None:
                 raise CommandError("--url needs --token-file.")
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 token = token_file.read_text().strip()
             except OSError as exc:
                 raise CommandError(f"Cannot read the token file: {exc}") from None
-            result = progress.pull_url(url, token)
+            result = collector.pull_url(url, token)
         if json:
             self.stdout.write(_dumps(result.as_json()))
         elif result.ok:
