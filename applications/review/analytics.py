@@ -46,6 +46,29 @@ def _counts(values, label: str) -> pd.DataFrame:
     return out.sort_values(["count", label], ascending=[False, True]).reset_index(drop=True)
 
 
+def _reviewer_tables(reviews: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per reviewer: how many reviews and their spread; and each reviewer's histogram of totals (1–5)."""
+    if reviews.empty:
+        return (
+            pd.DataFrame(columns=["reviewer", "reviews", "mean", "std", "min", "max"]),
+            pd.DataFrame(columns=["reviewer", "bucket", "count"]),
+        )
+    reviews = reviews.copy()
+    reviews["reviewer"] = reviews["reviewer__full_name"].where(
+        reviews["reviewer__full_name"] != "", reviews["reviewer__email"]
+    )
+    reviews["weighted_total"] = reviews["weighted_total"].astype(float)
+    table = (
+        reviews.groupby("reviewer")["weighted_total"]
+        .agg(reviews="count", mean="mean", std=lambda s: s.std(ddof=0), min="min", max="max")
+        .round(2)
+        .reset_index()
+        .sort_values("mean")
+    )
+    reviews["bucket"] = reviews["weighted_total"].round().clip(1, 5).astype(int)
+    return table, reviews.groupby(["reviewer", "bucket"]).size().rename("count").reset_index()
+
+
 def call_analytics(call: Call) -> CallAnalytics:
     apps = pd.DataFrame.from_records(
         Application.objects.filter(call=call).values("pk", "state", "source", "submitted_at"),
@@ -92,23 +115,7 @@ def call_analytics(call: Call) -> CallAnalytics:
     def answers_for(key):
         return answers.loc[answers["question__key"] == key, "value"] if not answers.empty else []
 
-    if reviews.empty:
-        reviewer_table = pd.DataFrame(columns=["reviewer", "reviews", "mean", "std", "min", "max"])
-        histogram = pd.DataFrame(columns=["reviewer", "bucket", "count"])
-    else:
-        reviews["reviewer"] = reviews["reviewer__full_name"].where(
-            reviews["reviewer__full_name"] != "", reviews["reviewer__email"]
-        )
-        reviews["weighted_total"] = reviews["weighted_total"].astype(float)
-        reviewer_table = (
-            reviews.groupby("reviewer")["weighted_total"]
-            .agg(reviews="count", mean="mean", std=lambda s: s.std(ddof=0), min="min", max="max")
-            .round(2)
-            .reset_index()
-            .sort_values("mean")
-        )
-        reviews["bucket"] = reviews["weighted_total"].round().clip(1, 5).astype(int)
-        histogram = reviews.groupby(["reviewer", "bucket"]).size().rename("count").reset_index()
+    reviewer_table, histogram = _reviewer_tables(reviews)
     return CallAnalytics(
         funnel=funnel,
         background=_counts(answers_for("background"), "background"),

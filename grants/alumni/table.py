@@ -24,6 +24,12 @@ def alumni_ids(today=None) -> list[int]:
     )
 
 
+COLUMNS = [
+    "user_id", "name", "email", "cohorts", "grants", "outcome", "tests_passed", "current_role",
+    "current_organisation", "contact_ok", "of_interest",
+]  # fmt: skip
+
+
 def table(today=None) -> pd.DataFrame:
     """One row per alumnus: name, email, cohorts (with role), grants, latest outcome, tests passed,
     current role, contact and hiring flags."""
@@ -33,21 +39,26 @@ def table(today=None) -> pd.DataFrame:
         columns=["user_id", "name", "email"],
     )
     if people.empty:
-        return pd.DataFrame(
-            columns=[
-                "user_id",
-                "name",
-                "email",
-                "cohorts",
-                "grants",
-                "outcome",
-                "tests_passed",
-                "current_role",
-                "current_organisation",
-                "contact_ok",
-                "of_interest",
-            ]
-        )
+        return pd.DataFrame(columns=COLUMNS)
+    profiles = pd.DataFrame(
+        list(
+            AlumniProfile.objects.filter(user_id__in=ids).values_list(
+                "user_id", "current_role", "current_organisation", "contact_ok", "of_interest"
+            )
+        ),
+        columns=["user_id", "current_role", "current_organisation", "contact_ok", "of_interest"],
+    ).set_index("user_id")
+    history = [_cohorts(ids), *_grants(ids), _tests_passed(ids)]
+    out = people.set_index("user_id").join(history).join(profiles)
+    out["tests_passed"] = out["tests_passed"].fillna(0).astype(int)
+    out["contact_ok"] = out["contact_ok"].fillna(True).astype(bool)
+    out["of_interest"] = out["of_interest"].fillna(False).astype(bool)
+    out = out.fillna("").reset_index()
+    out["name"] = out["name"].where(out["name"] != "", out["email"])
+    return out.sort_values("name")
+
+
+def _cohorts(ids: list[int]) -> pd.Series:
     enrollments = pd.DataFrame(
         list(
             Enrollment.objects.filter(user_id__in=ids, status=Enrollment.Status.ACTIVE).values_list(
@@ -57,13 +68,17 @@ def table(today=None) -> pd.DataFrame:
         columns=["user_id", "cohort", "role"],
     )
     enrollments["label"] = enrollments["cohort"] + " (" + enrollments["role"] + ")"
-    cohorts = enrollments.groupby("user_id")["label"].agg(lambda s: "; ".join(sorted(s))).rename("cohorts")
+    return enrollments.groupby("user_id")["label"].agg(lambda s: "; ".join(sorted(s))).rename("cohorts")
+
+
+def _grants(ids: list[int]) -> tuple[pd.Series, pd.Series]:
+    """Each person's grants ("#3 completed; #7 active") and the latest recorded outcome."""
     grants = pd.DataFrame(
         list(Grant.objects.filter(grantee_id__in=ids).values_list("grantee_id", "pk", "state")),
         columns=["user_id", "grant", "state"],
     )
     grants["label"] = "#" + grants["grant"].astype(str) + " " + grants["state"]
-    grant_labels = grants.groupby("user_id")["label"].agg(lambda s: "; ".join(s)).rename("grants")
+    labels = grants.groupby("user_id")["label"].agg(lambda s: "; ".join(s)).rename("grants")
     outcomes = pd.DataFrame(
         list(
             Grant.objects.filter(grantee_id__in=ids, outcomes__isnull=False)
@@ -73,7 +88,10 @@ def table(today=None) -> pd.DataFrame:
         columns=["user_id", "kind", "organisation"],
     )
     outcomes["outcome"] = outcomes["kind"] + outcomes["organisation"].map(lambda o: f" at {o}" if o else "")
-    latest = outcomes.groupby("user_id")["outcome"].last()
+    return labels, outcomes.groupby("user_id")["outcome"].last()
+
+
+def _tests_passed(ids: list[int]) -> pd.Series:
     memberships = pd.DataFrame(
         list(PairGroup.members.through.objects.filter(user_id__in=ids).values_list("user_id", "pairgroup_id")),
         columns=["user_id", "group_id"],
@@ -87,22 +105,7 @@ def table(today=None) -> pd.DataFrame:
         ),
         columns=["group_id", "n"],
     )
-    tests_passed = memberships.merge(per_group, on="group_id").groupby("user_id")["n"].sum().rename("tests_passed")
-    profiles = pd.DataFrame(
-        list(
-            AlumniProfile.objects.filter(user_id__in=ids).values_list(
-                "user_id", "current_role", "current_organisation", "contact_ok", "of_interest"
-            )
-        ),
-        columns=["user_id", "current_role", "current_organisation", "contact_ok", "of_interest"],
-    ).set_index("user_id")
-    out = people.set_index("user_id").join([cohorts, grant_labels, latest, tests_passed]).join(profiles)
-    out["tests_passed"] = out["tests_passed"].fillna(0).astype(int)
-    out["contact_ok"] = out["contact_ok"].fillna(True).astype(bool)
-    out["of_interest"] = out["of_interest"].fillna(False).astype(bool)
-    out = out.fillna("").reset_index()
-    out["name"] = out["name"].where(out["name"] != "", out["email"])
-    return out.sort_values("name")
+    return memberships.merge(per_group, on="group_id").groupby("user_id")["n"].sum().rename("tests_passed")
 
 
 def filtered(frame: pd.DataFrame, *, of_interest: bool = False, contact_ok: bool = False, kind: str = "", q: str = ""):

@@ -25,6 +25,10 @@ REQUEST_DEADLINE = 15.0  # seconds from accepting a connection to the last byte 
 def make_handler(
     reports: Path, token: str, max_bytes: int = MAX_REPORT_BYTES, gpus=gpu_facts, deadline: float = REQUEST_DEADLINE
 ):
+    """The request handler class for one reports folder and token.
+
+    Long because the handler class is defined inside it: its methods close over the folder, the token,
+    the size cap and the deadline (http.server builds one handler object per request from the class)."""
     expected = f"Bearer {token}".encode()
 
     class Handler(BaseHTTPRequestHandler):

@@ -76,21 +76,7 @@ def frame(cohort: Cohort, *, user_id: int | None = None, days: list[ProgramDay] 
         ],
         columns=["day_key", "test_id"],
     ).drop_duplicates()
-    results = pd.DataFrame(
-        list(
-            CheckResult.objects.filter(group_id__in=group_rows["group_id"].tolist()).values_list(
-                "group_id", "day_key", "test_id", "first_passed_at", "not_started", "outcome"
-            )
-        ),
-        columns=["group_id", "day_key", "test_id", "first_passed_at", "not_started", "outcome"],
-    ).merge(expected, on=["day_key", "test_id"])
-    results["passed"] = results["first_passed_at"].notna()
-    results["worked"] = [
-        _worked_on(bool(n), o) for n, o in zip(results["not_started"], results["outcome"], strict=True)
-    ]
-    per_group = results.groupby(["group_id", "day_key"]).agg(
-        passed=("passed", "sum"), worked=("worked", "any"), results=("test_id", "size")
-    )
+    per_group = _results_per_group(group_rows["group_id"].tolist(), expected)
     totals = expected.groupby("day_key").size().rename("expected").reset_index()
     table = group_rows.merge(per_group.reset_index(), on=["group_id", "day_key"], how="left").merge(
         totals, on="day_key", how="left"
@@ -108,6 +94,26 @@ def frame(cohort: Cohort, *, user_id: int | None = None, days: list[ProgramDay] 
     ]
     table.loc[table["state"] == "no report", "share"] = float("nan")
     return table.merge(members[["group_id", "user_id", "name"]], on="group_id")[COLUMNS]
+
+
+def _results_per_group(group_ids: list[int], expected: pd.DataFrame) -> pd.DataFrame:
+    """Per (group, day key), over the curriculum's expected tests only: how many passed, whether any
+    result shows work, and how many results there are."""
+    results = pd.DataFrame(
+        list(
+            CheckResult.objects.filter(group_id__in=group_ids).values_list(
+                "group_id", "day_key", "test_id", "first_passed_at", "not_started", "outcome"
+            )
+        ),
+        columns=["group_id", "day_key", "test_id", "first_passed_at", "not_started", "outcome"],
+    ).merge(expected, on=["day_key", "test_id"])
+    results["passed"] = results["first_passed_at"].notna()
+    results["worked"] = [
+        _worked_on(bool(n), o) for n, o in zip(results["not_started"], results["outcome"], strict=True)
+    ]
+    return results.groupby(["group_id", "day_key"]).agg(
+        passed=("passed", "sum"), worked=("worked", "any"), results=("test_id", "size")
+    )
 
 
 def heatmap(cohort: Cohort) -> tuple[list[dict], list[int]]:

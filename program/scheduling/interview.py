@@ -37,6 +37,10 @@ def _check(instance: dict) -> None:
 
 
 def solve(instance: dict) -> dict:
+    """Book interviews: max flow from applicants to slots to interviewers, the load cap searched.
+
+    Long because the flow network is built and read back in one pass over the instance (slots, loads,
+    tracks, conflicts, per-day caps); issue 17 replaces this solver."""
     started = time.perf_counter()
     _check(instance)
     options = instance.get("options", {})

@@ -77,6 +77,10 @@ def _dnp(instance):
 
 
 def _greedy(instance: dict) -> dict:
+    """Day-by-day matching: each day a maximum-weight matching that avoids repeats and wide skill gaps.
+
+    Long because the day loop keeps its running state (who paired with whom, when, trio load) in locals
+    the per-day scoring reads; issue 17 replaces it with a construction plus a global improvement phase."""
     people = _people(instance)
     options = instance.get("options", {})
     gap_target = options.get("skill_gap_target", 5)

@@ -19,7 +19,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from program.models import Cohort, Role, User
+from applications.models import Answer, Application, Call, CallKind, InterviewSlot, Review, ReviewAssignment
+from applications.questionnaires.templates import apply_template
+from applications.review.reviews import apply_rubric, save_review
+from applications.services import create_application, transition_application
+from grants.models import Grant
+from grants.payments.installments import mark_due
+from grants.services import approve_grant, cancel_grant, propose_grant, transition_grant
+from program.cohorts import pairs, schedule, staffing
+from program.models import Cohort, LabMachine, PairGroup, Role, Room, User
 from program.services import enroll, generate_program_days, grant_role
 
 DEMO_PASSWORD = "runway-demo"
@@ -178,55 +186,10 @@ class Command(BaseCommand):
 
     # The program ------------------------------------------------------------------------------
     def _program(self, copy: int, organizer: User, coordinator: User) -> None:
-        from applications.models import Application, Call, CallKind
-        from applications.questionnaires.templates import apply_template
-        from applications.review.reviews import apply_rubric
-        from applications.services import create_application, transition_application
-
         suffix = "" if copy == 0 else f"-{copy + 1}"
         label = "" if copy == 0 else f" ({copy + 1})"
-        today = timezone.localdate()
-        monday = today - timedelta(days=today.weekday())
-        cohort, created = Cohort.objects.get_or_create(
-            slug=f"mlab3{suffix}",
-            defaults={
-                "name": f"MLAB3{label}",
-                "starts_on": monday,
-                "ends_on": monday + timedelta(days=19),  # three weeks, ending on the third Saturday
-                "timezone": "Europe/London",
-                "optional_saturdays": True,
-                "location": "London, Lab 2",
-            },
-        )
-        if created:
-            generate_program_days(cohort)
-        for i in range(1, 5):
-            ta = self._person(f"ta{i}{suffix}@runway.test", self._name(100 + i + 10 * copy))
-            enroll(cohort, ta, role=Role.TA)
-        for i in range(1, 33):
-            person = self._person(f"participant{i:02d}{suffix}@runway.test", self._name(i + 40 * copy))
-            enroll(cohort, person, role=Role.PARTICIPANT)
-
-        calls = {}
-        for kind, name, slug, with_cohort in [
-            (CallKind.PARTICIPANT, f"MLAB3 participants{label}", f"mlab3-participants{suffix}", True),
-            (CallKind.TA, f"MLAB3 TAs{label}", f"mlab3-ta{suffix}", True),
-            (CallKind.GRANT, f"Retraining grants, rolling{label}", f"retraining-grants{suffix}", False),
-        ]:
-            calls[kind], _ = Call.objects.get_or_create(
-                slug=slug,
-                defaults={
-                    "name": name,
-                    "kind": kind,
-                    "cohort": cohort if with_cohort else None,
-                    "opens_at": timezone.now() - timedelta(days=30),
-                    "closes_at": None if kind == CallKind.GRANT else timezone.now() + timedelta(days=30),
-                    "is_default": kind == CallKind.GRANT and copy == 0,
-                },
-            )
-            apply_template(calls[kind])
-            apply_rubric(calls[kind])
-
+        cohort = self._cohort(copy, suffix, label)
+        calls = self._calls(copy, suffix, label, cohort)
         kinds = [CallKind.PARTICIPANT] * 30 + [CallKind.TA] * 12 + [CallKind.GRANT] * 18
         accepted_grant_apps = []
         for i, (kind, state) in enumerate(zip(kinds, self._state_order(kinds))):
@@ -249,10 +212,55 @@ class Command(BaseCommand):
             self._interview_slots(cohort, User.objects.get(email="interviewer@runway.test"))
             self._schedule(cohort)
 
+    def _cohort(self, copy: int, suffix: str, label: str) -> Cohort:
+        today = timezone.localdate()
+        monday = today - timedelta(days=today.weekday())
+        cohort, created = Cohort.objects.get_or_create(
+            slug=f"mlab3{suffix}",
+            defaults={
+                "name": f"MLAB3{label}",
+                "starts_on": monday,
+                "ends_on": monday + timedelta(days=19),  # three weeks, ending on the third Saturday
+                "timezone": "Europe/London",
+                "optional_saturdays": True,
+                "location": "London, Lab 2",
+            },
+        )
+        if created:
+            generate_program_days(cohort)
+        for i in range(1, 5):
+            ta = self._person(f"ta{i}{suffix}@runway.test", self._name(100 + i + 10 * copy))
+            enroll(cohort, ta, role=Role.TA)
+        for i in range(1, 33):
+            person = self._person(f"participant{i:02d}{suffix}@runway.test", self._name(i + 40 * copy))
+            enroll(cohort, person, role=Role.PARTICIPANT)
+        return cohort
+
+    def _calls(self, copy: int, suffix: str, label: str, cohort: Cohort) -> dict:
+        calls = {}
+        for kind, name, slug, with_cohort in [
+            (CallKind.PARTICIPANT, f"MLAB3 participants{label}", f"mlab3-participants{suffix}", True),
+            (CallKind.TA, f"MLAB3 TAs{label}", f"mlab3-ta{suffix}", True),
+            (CallKind.GRANT, f"Retraining grants, rolling{label}", f"retraining-grants{suffix}", False),
+        ]:
+            calls[kind], _ = Call.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "cohort": cohort if with_cohort else None,
+                    "opens_at": timezone.now() - timedelta(days=30),
+                    "closes_at": None if kind == CallKind.GRANT else timezone.now() + timedelta(days=30),
+                    "is_default": kind == CallKind.GRANT and copy == 0,
+                },
+            )
+            apply_template(calls[kind])
+            apply_rubric(calls[kind])
+
+        return calls
+
     def _schedule(self, cohort: Cohort) -> None:
         """Rooms, lab machines (served by the demo agents `make run` starts), pairs, TAs and lectures."""
-        from program.cohorts import pairs, schedule, staffing
-        from program.models import LabMachine, PairGroup, Room
 
         rooms = [Room.objects.get_or_create(name=name, defaults={"pairs_per_ta": 4})[0] for name in ("Lab A", "Lab B")]
         for i in range(1, 17):
@@ -297,9 +305,6 @@ class Command(BaseCommand):
 
     def _grants(self, applications, organizer: User) -> None:
         """Five grants, one per state, made by the real services (installments, check-ins, events)."""
-        from grants.models import Grant
-        from grants.payments.installments import mark_due
-        from grants.services import approve_grant, cancel_grant, propose_grant, transition_grant
 
         today = timezone.localdate()
         for index, (application, state) in enumerate(zip(applications[:5], GRANT_STATES)):
@@ -327,7 +332,6 @@ class Command(BaseCommand):
 
     def _answers(self, call) -> None:
         """Background and where-they-heard answers for every application past the questionnaire."""
-        from applications.models import Answer
 
         questions = {q.key: q for q in call.questionnaire.questions.filter(key__in=["background", "heard_from"])}
         sources = ["A friend", "AI Alignment Forum", "LessWrong", "University", "Twitter"]
@@ -349,8 +353,6 @@ class Command(BaseCommand):
 
     def _reviews(self, call, reviewers: list[User]) -> None:
         """Two submitted reviews for every application past submission, scored by a fixed pattern."""
-        from applications.models import Review, ReviewAssignment
-        from applications.review.reviews import save_review
 
         keys = list(call.criteria.values_list("key", flat=True))
         reviewed_states = ("in_review", "interview", "accepted", "waitlisted", "rejected")
@@ -374,7 +376,6 @@ class Command(BaseCommand):
                     )
 
     def _interview_slots(self, cohort, interviewer: User) -> None:
-        from applications.models import InterviewSlot
 
         first = timezone.make_aware(datetime.combine(cohort.starts_on + timedelta(days=7), time(10, 0)))
         for k in range(6):
