@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
+
+from program.absolute import absolute_url
 
 from .models import ApplicantLink, Application
 
@@ -29,7 +30,7 @@ def create_link(application: Application) -> str:
 
 
 def link_url(token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("applications:link", kwargs={"token": token})
+    return absolute_url("applications:link", token=token)
 
 
 def find_link(token: str) -> ApplicantLink | None:

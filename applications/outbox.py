@@ -21,6 +21,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from program.absolute import site_url
 from program.statemachine import StateMachine, TransitionNotAllowed, change_state, change_states
 from program.tasking import enqueue_on_commit
 
@@ -71,7 +72,7 @@ def queue_email(
     existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
-    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    context = {"site_url": site_url(), **context}
     subject = header_safe(render_to_string(f"emails/{name}-subject.txt", context), 300)
     body_text = render_to_string(f"emails/{name}-body.txt", context)
     try:

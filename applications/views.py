@@ -7,7 +7,6 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -16,9 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications import intake, links
+from applications.access import application_for_user
 from applications.questionnaires import answers as questionnaires
 from applications.questionnaires.templates import apply_template
 from applications.review.reviews import apply_rubric
+from program.access import require_perm
 from program.params import search_text
 from program.text import clean_filename
 
@@ -37,20 +38,7 @@ from .models import (
 from .services import TransitionNotAllowed, withdraw_application
 
 PAGE_SIZE = 50
-
-
-def _get_application_for_user(
-    request: HttpRequest, pk: int, perm: str = "applications.view_application"
-) -> Application:
-    application = get_object_or_404(Application.objects.select_related("call__cohort", "applicant"), pk=pk)
-    if not request.user.has_perm(perm, application):
-        raise PermissionDenied("You may not see this application.")
-    return application
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("This page is for organizers.")
+ORGANIZERS_ONLY = "This page is for organizers."
 
 
 def _attachment(fieldfile, filename: str, content_type: str) -> FileResponse:
@@ -73,7 +61,7 @@ def _attachment(fieldfile, filename: str, content_type: str) -> FileResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The application page: status and timeline for the applicant, and the full file for staff."""
-    application = _get_application_for_user(request, pk)
+    application = application_for_user(request, pk)
     events = list(application.events.select_related("actor"))
     documents = list(application.documents.all())
     inbound = list(
@@ -112,7 +100,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
-    application = _get_application_for_user(request, pk)
+    application = application_for_user(request, pk)
     doc = get_object_or_404(Document, pk=document_pk, application=application)
     if not doc.file:
         raise Http404("This document is a link, not a file.")
@@ -122,7 +110,7 @@ def document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
 @require_GET
 @login_required
 def answer_file(request: HttpRequest, pk: int, answer_pk: int) -> FileResponse:
-    application = _get_application_for_user(request, pk)
+    application = application_for_user(request, pk)
     answer = get_object_or_404(Answer, pk=answer_pk, application=application)
     if not answer.file:
         raise Http404("No file was uploaded for this answer.")
@@ -161,7 +149,7 @@ def _questionnaire_parts(application: Application):
 @require_http_methods(["GET", "POST"])
 @login_required
 def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk, "applications.answer_questionnaire")
+    application = application_for_user(request, pk, "applications.answer_questionnaire")
     questionnaire_obj, questions, answers = _questionnaire_parts(application)
     editable = questionnaires.can_edit(application)
     if request.method == "POST":
@@ -200,7 +188,7 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def autosave(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: save the draft as the applicant types; answers the little status line."""
-    application = _get_application_for_user(request, pk, "applications.answer_questionnaire")
+    application = application_for_user(request, pk, "applications.answer_questionnaire")
     _questionnaire_obj, questions, answers = _questionnaire_parts(application)
     if not questionnaires.can_edit(application):
         return render(
@@ -223,7 +211,7 @@ def autosave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk, "applications.withdraw_application")
+    application = application_for_user(request, pk, "applications.withdraw_application")
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
@@ -270,7 +258,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The inbound mail log: every message, its outcome and reason."""
-    _require(request, "applications.view_inbound")
+    require_perm(request, "applications.view_inbound", ORGANIZERS_ONLY)
     outcome = request.GET.get("outcome", "")
     rows = InboundMessage.objects.select_related("application__applicant", "call").order_by("-received_at", "-pk")
     if outcome in InboundOutcome.values:
@@ -282,7 +270,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _get_inbound_for_organizer(request: HttpRequest, pk: int) -> InboundMessage:
-    _require(request, "applications.view_inbound")
+    require_perm(request, "applications.view_inbound", ORGANIZERS_ONLY)
     return get_object_or_404(
         InboundMessage.objects.select_related("application__applicant", "call", "duplicate_of", "released_by"), pk=pk
     )
@@ -325,7 +313,7 @@ def inbound_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def calls(request: HttpRequest) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", ORGANIZERS_ONLY)
     rows = Call.objects.select_related("cohort").annotate(
         total=Count("applications"),
         waiting=Count("applications", filter=Q(applications__state=ApplicationState.SUBMITTED)),
@@ -337,7 +325,7 @@ def calls(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def call_new(request: HttpRequest) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", ORGANIZERS_ONLY)
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         call = form.save()
@@ -353,7 +341,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def call_applications(request: HttpRequest, slug: str) -> HttpResponse:
     """Applications of one call, filterable by state, missing resume, source and a name search."""
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", ORGANIZERS_ONLY)
     call = get_object_or_404(Call.objects.select_related("cohort", "questionnaire"), slug=slug)
     rows = Application.objects.filter(call=call).select_related("applicant").order_by("-created_at")
     state = request.GET.get("state", "")

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from applications import outbox
+from program.absolute import absolute_url
 from program.models import Role, User
 
 from .models import CheckIn, Grant
@@ -85,7 +84,7 @@ def _remind(checkin: CheckIn, name: str, *, late: bool) -> None:
             "checkin": checkin,
             "late": late,
             "name": checkin.grant.grantee.display_name,
-            "url": settings.SITE_URL.rstrip("/") + reverse("grants:checkin", kwargs={"pk": checkin.pk}),
+            "url": absolute_url("grants:checkin", pk=checkin.pk),
         },
         idempotency_key=f"{name}:{checkin.pk}:{'after' if late else 'before'}",
     )

@@ -10,15 +10,14 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import get_template, render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from applications import outbox
 from applications.models import CallKind, Offer
+from program.absolute import absolute_url
 from program.models import User
 from program.pdf import render_pdf
 
@@ -68,7 +67,7 @@ def send_letter(grant: Grant, *, by: User) -> GrantLetter:
                 "grant": grant,
                 "letter": letter,
                 "name": grant.grantee.display_name,
-                "accept_url": settings.SITE_URL.rstrip("/") + reverse("grants:accept", kwargs={"pk": letter.pk}),
+                "accept_url": absolute_url("grants:accept", pk=letter.pk),
             },
             idempotency_key=f"letter:{letter.pk}",
             attachment=(letter.file.name, f"grant-letter-{grant.pk}.pdf", "application/pdf"),
@@ -113,7 +112,7 @@ def send_ta_offer_letter(offer: Offer, *, daily_rate: Decimal, currency: str, by
             "daily_rate": daily_rate,
             "currency": currency,
             "today": timezone.localdate(),
-            "accept_url": settings.SITE_URL.rstrip("/") + reverse("applications:detail", kwargs={"pk": application.pk}),
+            "accept_url": absolute_url("applications:detail", pk=application.pk),
         },
     )
     pdf = render_pdf(html)
@@ -136,7 +135,7 @@ def send_ta_offer_letter(offer: Offer, *, daily_rate: Decimal, currency: str, by
                 "application": application,
                 "offer": offer,
                 "name": application.applicant.display_name,
-                "url": settings.SITE_URL.rstrip("/") + reverse("applications:detail", kwargs={"pk": application.pk}),
+                "url": absolute_url("applications:detail", pk=application.pk),
             },
             idempotency_key=f"ta-letter:{letter.pk}",
             application=application,

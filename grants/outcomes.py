@@ -6,12 +6,11 @@ from datetime import date
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from applications import outbox
+from program.absolute import absolute_url
 from program.models import User
 
 from .models import Grant, GrantEvent, GrantOutcome, GrantState, OutcomeKind, OutcomeRequest
@@ -52,7 +51,7 @@ def ask_where_they_are(today: date | None = None) -> int:
                             "grant": grant,
                             "months": months,
                             "name": grant.grantee.display_name,
-                            "url": settings.SITE_URL.rstrip("/") + reverse("grants:where", kwargs={"pk": grant.pk}),
+                            "url": absolute_url("grants:where", pk=grant.pk),
                         },
                         idempotency_key=f"outcome-request:{grant.pk}:{months}",
                     )

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from applications.models import Offer
 from grants import checkins, letters, outcomes
+from grants.access import grant_for_user
 from grants.payments import batches as payments
 from grants.payments.ledger import grant_ledger, program_ledger
+from program.access import require_perm
 from program.exports import csv_response, table_response
 
 from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm, TALetterForm
@@ -36,22 +38,10 @@ from .services import (
 )
 
 
-def _get_grant_for_user(request: HttpRequest, pk: int) -> Grant:
-    grant = get_object_or_404(Grant.objects.select_related("grantee", "application__call", "parent"), pk=pk)
-    if not request.user.has_perm("grants.view_grant", grant):
-        raise PermissionDenied("You may not see this grant.")
-    return grant
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("You do not have permission for this page.")
-
-
 @require_GET
 @login_required
 def grant_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "grants.manage_grants")
+    require_perm(request, "grants.manage_grants")
     state = request.GET.get("state", "")
     rows = Grant.objects.select_related("grantee").order_by("-created_at")
     if state in GrantState.values:
@@ -62,7 +52,7 @@ def grant_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = _get_grant_for_user(request, pk)
+    grant = grant_for_user(request, pk)
     approvals = list(grant.approvals.select_related("approver"))
     return render(
         request,
@@ -90,8 +80,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _require(request, "grants.manage_grants")
-    grant = _get_grant_for_user(request, pk)
+    require_perm(request, "grants.manage_grants")
+    grant = grant_for_user(request, pk)
     try:
         if action == "approve":
             approve_grant(grant, by=request.user, note=request.POST.get("note", "")[:2000])
@@ -118,7 +108,7 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def payments_page(request: HttpRequest) -> HttpResponse:
     """Due installments and payment batches (payments permission only)."""
-    _require(request, "grants.pay")
+    require_perm(request, "grants.pay")
     if request.method == "POST":
         batch, skipped = payments.create_batch(by=request.user)
         if skipped:
@@ -140,7 +130,7 @@ def payments_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "grants.pay")
+    require_perm(request, "grants.pay")
     batch = get_object_or_404(PaymentBatch, pk=pk)
     form = BatchPaidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -158,7 +148,7 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def batch_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    _require(request, "grants.pay")
+    require_perm(request, "grants.pay")
     batch = get_object_or_404(PaymentBatch, pk=pk)
     return table_response(payments.batch_frame(batch), f"payment-batch-{batch.pk}", fmt, sheet=f"Batch {batch.pk}")
 
@@ -166,7 +156,7 @@ def batch_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_GET
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
-    _require(request, "grants.manage_grants")
+    require_perm(request, "grants.manage_grants")
     table = program_ledger()
     return render(
         request,
@@ -183,8 +173,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def send_letter(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "grants.manage_grants")
-    grant = _get_grant_for_user(request, pk)
+    require_perm(request, "grants.manage_grants")
+    grant = grant_for_user(request, pk)
     try:
         letters.send_letter(grant, by=request.user)
     except letters.LetterError as exc:
@@ -237,8 +227,8 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def payout(request: HttpRequest, pk: int) -> HttpResponse:
     """Payout details of a grant's grantee: the payments role only, every change recorded."""
-    _require(request, "grants.pay")
-    grant = _get_grant_for_user(request, pk)
+    require_perm(request, "grants.pay")
+    grant = grant_for_user(request, pk)
     details = PayoutDetails.objects.filter(grantee=grant.grantee).first()
     initial = (
         {f: getattr(details, f) for f in ("method_label", "reference", "last4", "tax_form_status")} if details else {}
@@ -278,7 +268,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def where(request: HttpRequest, pk: int) -> HttpResponse:
     """The grantee (or an organizer) records where the grantee is now."""
-    grant = _get_grant_for_user(request, pk)
+    grant = grant_for_user(request, pk)
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcomes.record_outcome(grant, by=request.user, **form.cleaned_data)
@@ -290,7 +280,7 @@ def where(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def outcomes_page(request: HttpRequest) -> HttpResponse:
-    _require(request, "grants.manage_grants")
+    require_perm(request, "grants.manage_grants")
     table = outcomes.outcomes_report()
     if request.GET.get("format") == "csv":
         return csv_response(table, "grant-outcomes.csv")
@@ -306,7 +296,7 @@ def outcomes_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def ta_letter(request: HttpRequest, offer_pk: int) -> HttpResponse:
-    _require(request, "grants.manage_grants")
+    require_perm(request, "grants.manage_grants")
     offer = get_object_or_404(
         Offer.objects.select_related("application__call__cohort", "application__applicant"), pk=offer_pk
     )

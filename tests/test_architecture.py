@@ -188,3 +188,26 @@ def test_every_folder_says_what_lives_there():
     )  # fmt: skip
 
     assert silent == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A private helper stays private: shared helpers get a public name in the module that owns them
+    (`program.access`, `applications.access`, ...). The models packages re-export the private callables
+    old migrations name (`applications.models._new_reply_token`), and only those."""
+    offenders = []
+    for name, path in modules().items():
+        if name.endswith(".models"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                offenders += [f"{name}: {alias.name}" for alias in node.names if alias.name.startswith("_")]
+
+    assert offenders == []
+
+
+def test_absolute_links_come_from_one_helper():
+    readers = sorted(
+        m for m, p in modules().items() if "SITE_URL" in p.read_text(encoding="utf-8") and not m.startswith("config")
+    )
+
+    assert readers == ["program.absolute"]

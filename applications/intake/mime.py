@@ -26,7 +26,7 @@ from program.text import clean_text, strip_bidi
 log = logging.getLogger(__name__)
 
 
-_MSGID = re.compile(r"<[^<>\s]+>")
+MESSAGE_ID_TOKEN = re.compile(r"<[^<>\s]+>")
 
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")  # where the header block ends
@@ -169,7 +169,7 @@ def raw_header(msg: Message, name: str) -> str:
 def message_id(value: str) -> str:
     """The <id@host> token of a Message-ID header; whatever else is folded into it is dropped."""
     value = clean_text(value)
-    found = _MSGID.search(value)
+    found = MESSAGE_ID_TOKEN.search(value)
     return (found.group() if found else value.strip())[:998]
 
 

@@ -11,7 +11,7 @@ from email.utils import getaddresses
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
-from applications.intake.mime import _MSGID, raw_all, raw_header
+from applications.intake.mime import MESSAGE_ID_TOKEN, raw_all, raw_header
 from applications.models import Application, ApplicationState, Call, CallKind, OutboundMessage
 from program.models import User
 
@@ -45,7 +45,7 @@ def find_thread(msg: Message, recipients: list[str]) -> Application | None:
         application = Application.objects.filter(reply_token=tag[2:]).select_related("applicant", "call").first()
         if application:
             return application
-    ids = _MSGID.findall(raw_header(msg, "In-Reply-To") + " " + raw_header(msg, "References"))
+    ids = MESSAGE_ID_TOKEN.findall(raw_header(msg, "In-Reply-To") + " " + raw_header(msg, "References"))
     if ids:
         outbound = (
             OutboundMessage.objects.filter(message_id__in=ids, application__isnull=False)

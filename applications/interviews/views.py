@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from applications.access import application_for_user
 from applications.forms import ScorecardForm, SlotsForm
 from applications.interviews import services as interviews
 from applications.models import Call, Interview, InterviewAvailability, InterviewSlot
-from applications.views import _get_application_for_user, _require
+from program.access import require_perm
 from program.params import int_or_none, object_or_404
 
 
@@ -25,7 +26,7 @@ from program.params import int_or_none, object_or_404
 @login_required
 def booking(request: HttpRequest, pk: int) -> HttpResponse:
     """The invited applicant picks a slot, or ticks the ones they could make for automatic matching."""
-    application = _get_application_for_user(request, pk, "applications.respond_to_offer")
+    application = application_for_user(request, pk, "applications.respond_to_offer")
     current = (
         application.interviews.filter(state=Interview.State.SCHEDULED).select_related("slot", "interviewer").first()
     )
@@ -133,7 +134,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def match(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, "applications.decide_application")
+    require_perm(request, "applications.decide_application", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     booked, meta = interviews.auto_match(call, by=request.user)
     messages.success(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from applications.models import (
 )
 from applications.review import assignment
 from applications.services import transition_application
+from program.absolute import site_url
 from program.models import Role, User
 
 REVIEWABLE_STATES = (ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW)
@@ -273,7 +273,7 @@ def remind_overdue(now=None) -> int:
         outbox.queue_email(
             "review-reminder",
             to=item.reviewer.email,
-            context={"assignment": item, "reviewer": item.reviewer, "site_url": settings.SITE_URL},
+            context={"assignment": item, "reviewer": item.reviewer, "site_url": site_url()},
             idempotency_key=f"remind:{item.pk}",
             application=item.application,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications import decisions, outbox
+from applications.access import application_for_user
 from applications.forms import AssignForm, BulkActionForm, ConflictForm, ReviewForm
 from applications.interviews import services as interviews
 from applications.models import (
@@ -27,7 +27,8 @@ from applications.models import (
 from applications.review import queries, reviews
 from applications.review.analytics import bars, call_analytics
 from applications.services import TransitionNotAllowed
-from applications.views import _get_application_for_user, _require
+from program.absolute import site_url
+from program.access import require_perm
 from program.exports import csv_response, table_response
 from program.forms import errors_sentence
 from program.models import Role, User
@@ -63,7 +64,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk, "applications.review_application")
+    application = application_for_user(request, pk, "applications.review_application")
     criteria = list(application.call.criteria.all())
     mine = Review.objects.filter(application=application, reviewer=request.user).first()
     form = ReviewForm(request.POST or None, criteria=criteria, review=mine)
@@ -114,7 +115,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk, "applications.review_application")
+    application = application_for_user(request, pk, "applications.review_application")
     form = ConflictForm(request.POST)
     if form.is_valid():
         reviews.declare_conflict(
@@ -139,7 +140,7 @@ def _queue_filters(request: HttpRequest) -> queries.QueueFilters:
 @require_GET
 @login_required
 def queue(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     filters = _queue_filters(request)
     frame = queries.review_queue(call, filters)
@@ -172,16 +173,16 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @login_required
 def queue_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
-    table = queries.export_frame(queries.review_queue(call, _queue_filters(request)), settings.SITE_URL)
+    table = queries.export_frame(queries.review_queue(call, _queue_filters(request)), site_url())
     return table_response(table, f"{call.slug}-review-queue", fmt, sheet="Review queue")
 
 
 @require_POST
 @login_required
 def assign(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     form = AssignForm(request.POST)
     if form.is_valid():
@@ -196,7 +197,7 @@ def assign(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, "applications.decide_application")
+    require_perm(request, "applications.decide_application", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     form = BulkActionForm(request.POST)
     if not form.is_valid():
@@ -231,7 +232,7 @@ def bulk_action(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def outbox_drafts(request: HttpRequest) -> HttpResponse:
     """Emails drafted by decisions, to read before they go out."""
-    _require(request, "applications.decide_application")
+    require_perm(request, "applications.decide_application", "This page is for organizers.")
     if request.method == "POST":
         ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
         if request.POST.get("all") == "1":
@@ -252,7 +253,7 @@ def outbox_drafts(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def respond_offer(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_user(request, pk, "applications.respond_to_offer")
+    application = application_for_user(request, pk, "applications.respond_to_offer")
     offer = get_object_or_404(Offer, application=application)
     try:
         decisions.respond_to_offer(offer, confirm=request.POST.get("response") == "confirm", by=request.user)
@@ -266,7 +267,7 @@ def respond_offer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def decide_promotion(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "applications.decide_application")
+    require_perm(request, "applications.decide_application", "This page is for organizers.")
     promotion = get_object_or_404(Promotion.objects.select_related("application__call"), pk=pk)
     decisions.approve_promotion(promotion, by=request.user, approve=request.POST.get("approve") == "1")
     messages.success(
@@ -281,7 +282,7 @@ def decide_promotion(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def analytics(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     data = call_analytics(call)
     reviewer_bars = [
@@ -315,6 +316,6 @@ def analytics(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @login_required
 def analytics_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request, "applications.manage_calls")
+    require_perm(request, "applications.manage_calls", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     return csv_response(call_analytics(call).frame(), f"{call.slug}-analytics.csv")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from applications import outbox
 from applications.models import AccessRequest, Announcement, CallKind, Interest, OutboundMessage, Subscriber, new_secret
+from program.absolute import absolute_url, site_url
 from program.models import Curriculum, User
 from program.tasking import enqueue_on_commit
 
@@ -24,7 +25,7 @@ class UpdatesError(ValueError):
 
 
 def _url(name: str, token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs={"token": token})
+    return site_url() + reverse(name, kwargs={"token": token})
 
 
 def unsubscribe_headers(unsubscribe_url: str) -> dict:
@@ -170,7 +171,7 @@ def deliver(announcement_id: int, *, batch_size: int = 200) -> int:
 def notify_call(call, *, by: User) -> Announcement:
     """One action when a call opens: tell the subscribers interested in its kind."""
     deadline = f" Applications close on {call.closes_at:%-d %B %Y}." if call.closes_at else ""
-    link = settings.SITE_URL.rstrip("/") + reverse("applications:apply", kwargs={"slug": call.slug})
+    link = absolute_url("applications:apply", slug=call.slug)
     announcement = compose(
         f"Applications are open: {call.name}",
         f"{call.name} is open for applications.{deadline}\n\nApply here: {link}",

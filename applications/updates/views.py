@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.models import AccessRequest, Announcement, Call, Interest, Subscriber
 from applications.updates import services as updates
+from program.access import require_perm
 from program.params import object_or_404
 from program.validators import NameField
 
@@ -37,11 +37,6 @@ class AnnouncementForm(forms.Form):
     subject = forms.CharField(max_length=200)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Text")
     segment = forms.ChoiceField(choices=[("", "Everyone"), *Interest.choices], required=False)
-
-
-def _require(request: HttpRequest) -> None:
-    if not request.user.has_perm("applications.manage_updates"):
-        raise PermissionDenied("This page is for organizers.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,7 +78,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def announcements(request: HttpRequest) -> HttpResponse:
-    _require(request)
+    require_perm(request, "applications.manage_updates", "This page is for organizers.")
     form = AnnouncementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +104,7 @@ def announcements(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def notify_call(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(request)
+    require_perm(request, "applications.manage_updates", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     if call.announcements.exists():
         messages.error(request, "Subscribers were already told about this call.")
@@ -135,7 +130,7 @@ def access_request(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def access_requests(request: HttpRequest) -> HttpResponse:
-    _require(request)
+    require_perm(request, "applications.manage_updates", "This page is for organizers.")
     if request.method == "POST":
         item = object_or_404(AccessRequest, request.POST.get("request"))
         action = request.POST.get("action")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from grants.alumni import table as alumni
 from grants.models import AlumniNote, AlumniProfile
+from program.access import require_perm
 from program.exports import csv_response
 from program.models import User
 from program.params import object_or_404, search_text
@@ -26,15 +27,10 @@ class ProfileForm(forms.ModelForm):
         labels = {"contact_ok": "Organizers may contact me about opportunities"}
 
 
-def _require(request: HttpRequest) -> None:
-    if not request.user.has_perm("grants.manage_alumni"):
-        raise PermissionDenied("The alumni list is for organizers.")
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def alumni_list(request: HttpRequest) -> HttpResponse:
-    _require(request)
+    require_perm(request, "grants.manage_alumni", "The alumni list is for organizers.")
     if request.method == "POST":
         person = object_or_404(User, request.POST.get("person"))
         profile = alumni.set_of_interest(person, request.POST.get("of_interest") == "1")
@@ -58,7 +54,7 @@ def alumni_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def alumni_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request)
+    require_perm(request, "grants.manage_alumni", "The alumni list is for organizers.")
     person = get_object_or_404(User, pk=pk)
     if person.pk not in alumni.alumni_ids():
         raise Http404("This person has not completed a cohort or a grant.")

@@ -21,7 +21,7 @@ from program.models.cohorts import (  # noqa: F401
     _feed_token,
 )
 from program.models.events import StateEvent  # noqa: F401
-from program.models.feedback import DayFeedback, EndSurvey, _score  # noqa: F401
+from program.models.feedback import DayFeedback, EndSurvey  # noqa: F401
 from program.models.labs import CheckResult, LabReport  # noqa: F401
 from program.models.people import (  # noqa: F401
     ROLE_PRIORITY,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from program.text import safe_url as _safe_url
+from program import text
 
 register = template.Library()
 
@@ -10,4 +10,4 @@ register = template.Library()
 @register.filter
 def safe_url(value) -> str:
     """The URL when it is http(s), else "" (templates then show the text without a link)."""
-    return _safe_url(str(value or ""))
+    return text.safe_url(str(value or ""))
