@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,7 +13,7 @@ from grants.access import grant_for_user
 from grants.payments import batches as payments
 from grants.payments.ledger import grant_ledger, program_ledger
 from program.access import require_perm
-from program.exports import csv_response, table_response
+from program.exports import csv_response, download
 
 from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm, TALetterForm
 from .models import (
@@ -27,6 +27,7 @@ from .models import (
     PaymentBatch,
     PayoutDetails,
 )
+from .payments.formats import PAYOUT_FORMATS
 from .payments.payouts import update_payout_details
 from .services import (
     ApprovalError,
@@ -142,7 +143,11 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{paid} installment(s) recorded paid, {total} in all.")
         return redirect("grants:batch", pk=batch.pk)
     items = batch.installments.select_related("grant__grantee").order_by("due_on")
-    return render(request, "grants/batch.html", {"batch": batch, "items": items, "form": form})
+    return render(
+        request,
+        "grants/batch.html",
+        {"batch": batch, "items": items, "form": form, "formats": PAYOUT_FORMATS.values()},
+    )
 
 
 @require_GET
@@ -150,7 +155,10 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     require_perm(request, "grants.pay")
     batch = get_object_or_404(PaymentBatch, pk=pk)
-    return table_response(payments.batch_frame(batch), f"payment-batch-{batch.pk}", fmt, sheet=f"Batch {batch.pk}")
+    payout_format = PAYOUT_FORMATS.get(fmt)
+    if payout_format is None:
+        raise Http404(f"No payout format {fmt!r}; there are {', '.join(PAYOUT_FORMATS)}.")
+    return download(payout_format.render(batch), payout_format.content_type, f"payment-batch-{batch.pk}.{fmt}")
 
 
 @require_GET

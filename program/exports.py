@@ -45,7 +45,8 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     return buffer.getvalue()
 
 
-def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+def download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    """Any exported file as an attachment: a cleaned file name and nosniff."""
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{clean_filename(filename)}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -54,12 +55,12 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 
 def csv_response(table: pd.DataFrame, filename: str) -> HttpResponse:
     """A CSV download of a table, formula cells neutralised."""
-    return _download(csv_bytes(table), "text/csv; charset=utf-8", filename)
+    return download(csv_bytes(table), "text/csv; charset=utf-8", filename)
 
 
 def xlsx_response(table: pd.DataFrame, filename: str, sheet: str = "Sheet1") -> HttpResponse:
     """An XLSX download of a table, formula cells neutralised (openpyxl would store "=…" as a formula)."""
-    return _download(xlsx_bytes(table, sheet), XLSX_TYPE, filename)
+    return download(xlsx_bytes(table, sheet), XLSX_TYPE, filename)
 
 
 def table_response(table: pd.DataFrame, filename: str, fmt: str, sheet: str = "Sheet1") -> HttpResponse:

@@ -7,19 +7,7 @@ from django.utils import timezone
 
 from applications.models.calls import Application, Call
 from applications.models.mail import answer_upload_to
-
-
-class QuestionKind(models.TextChoices):
-    SHORT_TEXT = "short_text", "Short text"
-    LONG_TEXT = "long_text", "Long text"
-    SINGLE_CHOICE = "single_choice", "Single choice"
-    MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
-    NUMBER = "number", "Number"
-    DATE = "date", "Date"
-    URL = "url", "URL"
-    FILE = "file", "File upload"
-    YES_NO = "yes_no", "Yes / no"
-    AVAILABILITY = "availability", "Availability grid of dates"
+from applications.questionnaires.kinds import QuestionKind, kind_choices  # noqa: F401  (re-exported)
 
 
 class Questionnaire(models.Model):
@@ -35,7 +23,7 @@ class Question(models.Model):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
     key = models.SlugField(max_length=60, help_text="Stable name used in exports.")
-    kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    kind = models.CharField(max_length=20, choices=kind_choices)
     label = models.CharField(max_length=500)
     help_text = models.TextField(blank=True)
     required = models.BooleanField(default=False)

@@ -13,15 +13,14 @@ from django.utils import timezone
 
 from applications.intake import documents
 from applications.models import Answer, Application, ApplicationState, Question
-from applications.models import QuestionKind as K
+from applications.questionnaires.kinds import QuestionKind as K
+from applications.questionnaires.kinds import form_field
 from applications.services import transition_application
 from program.files import delete_after_commit
 from program.models import User
 from program.text import clean_filename
-from program.validators import HttpURLField
 
 EDITABLE_STATES = (ApplicationState.RECEIVED, ApplicationState.QUESTIONNAIRE_SENT, ApplicationState.SUBMITTED)
-YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 def can_edit(application: Application, at: datetime.datetime | None = None) -> bool:
@@ -39,7 +38,7 @@ class QuestionnaireForm(forms.Form):
         self.questions = questions
         for question in questions:
             answer = answers.get(question.pk)
-            field = _field_for(question)
+            field = form_field(question)
             field.required = question.required and not draft
             if question.kind == K.FILE and answer and answer.file:
                 field.required = False  # a file already given stays
@@ -67,37 +66,6 @@ class QuestionnaireForm(forms.Form):
                 else:
                     cleaned[question.key] = (upload.name, data, kind)
         return cleaned
-
-
-def _field_for(question: Question) -> forms.Field:
-    common = {"label": question.label, "help_text": question.help_text}
-    match question.kind:
-        case K.SHORT_TEXT:
-            return forms.CharField(max_length=500, **common)
-        case K.LONG_TEXT:
-            return forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 5}), **common)
-        case K.SINGLE_CHOICE:
-            return forms.ChoiceField(choices=[(c, c) for c in question.choices], widget=forms.RadioSelect, **common)
-        case K.MULTIPLE_CHOICE:
-            return forms.MultipleChoiceField(
-                choices=[(c, c) for c in question.choices], widget=forms.CheckboxSelectMultiple, **common
-            )
-        case K.NUMBER:
-            return forms.DecimalField(max_digits=12, decimal_places=2, **common)
-        case K.DATE:
-            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-        case K.URL:
-            return HttpURLField(max_length=2000, **common)
-        case K.FILE:
-            return forms.FileField(**common)
-        case K.YES_NO:
-            return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
-        case K.AVAILABILITY:
-            choices = [(d, datetime.date.fromisoformat(d).strftime("%a %d %b")) for d in question.dates]
-            return forms.MultipleChoiceField(
-                choices=choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "grid"}), **common
-            )
-    raise ValueError(f"Unknown question kind {question.kind!r}")
 
 
 def _json_value(value):

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from grants.models import GrantApproval, Installment, InstallmentState, Payment, PaymentBatch
-from program.exports import csv_bytes, xlsx_bytes
 from program.models import User
 from program.statemachine import change_state
 
@@ -127,14 +126,6 @@ def batch_frame(batch: PaymentBatch) -> pd.DataFrame:
         columns=["installment", "grant", "grantee", "email", "number", "due_on", "amount", "currency", "state"],
     )
     return frame
-
-
-def export_batch(batch: PaymentBatch, fmt: str) -> bytes:
-    """The batch as a CSV or XLSX file (through the one export module: formula cells neutralised)."""
-    frame = batch_frame(batch)
-    if fmt == "csv":
-        return csv_bytes(frame)
-    return xlsx_bytes(frame.assign(amount=frame["amount"].astype(float)), sheet=f"Batch {batch.pk}")
 
 
 def pay_batch(batch: PaymentBatch, *, by: User, reference: str) -> tuple[int, Decimal]:

@@ -79,3 +79,24 @@ def test_payout_details_are_for_the_payments_role_only(client, organizer, payer)
     assert refused.status_code == 403 and saved.status_code == 302
     assert b"Exactly four digits" in bad.content
     assert grant.grantee.payout_details.last4 == "9876"
+
+
+def test_the_batch_page_offers_every_payout_format_and_an_unknown_one_is_404(client, organizer, payer):
+    from grants.payments.formats import PAYOUT_FORMATS
+
+    grant = propose_grant(
+        UserFactory(full_name="Fay Format"), monthly_stipend=Decimal("1500"), start_date=date(2026, 1, 15)
+    )
+    approve_grant(grant, by=organizer)
+    mark_due(date(2026, 1, 31))
+    client.force_login(payer)
+    batch_url = client.post(reverse("grants:payments")).url.rstrip("/")
+
+    page = client.get(batch_url + "/").content.decode()
+    served = {ext: client.get(f"{batch_url}.{ext}") for ext in PAYOUT_FORMATS}
+
+    assert all(f'href="{batch_url}.{ext}"' in page for ext in PAYOUT_FORMATS)
+    assert {ext: (r.status_code, r["Content-Type"]) for ext, r in served.items()} == {
+        ext: (200, f.content_type) for ext, f in PAYOUT_FORMATS.items()
+    }
+    assert client.get(f"{batch_url}.mt940").status_code == 404

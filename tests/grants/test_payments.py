@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from grants.models import Grant, Installment, Payment
 from grants.payments import batches as payments
+from grants.payments import formats
 from grants.payments.installments import generate_installments, installment_dates, mark_due
 from grants.services import ApprovalError, approve_grant, cancel_grant, propose_grant
 from program.models import Role
@@ -112,8 +113,8 @@ def test_batch_export_pay_return_and_pay_again(organizer, payer):
     mark_due(date(2026, 3, 1))
 
     batch, skipped = payments.create_batch(by=payer)
-    csv = pd.read_csv(io.BytesIO(payments.export_batch(batch, "csv")))
-    xlsx = pd.read_excel(io.BytesIO(payments.export_batch(batch, "xlsx")))
+    csv = pd.read_csv(io.BytesIO(formats.export_batch(batch, "csv")))
+    xlsx = pd.read_excel(io.BytesIO(formats.export_batch(batch, "xlsx")))
     paid, total = payments.pay_batch(batch, by=payer, reference="BANK-001")
     again = payments.pay_batch(batch, by=payer, reference="BANK-001")
     first = Payment.objects.filter(kind="paid").order_by("pk").first()
