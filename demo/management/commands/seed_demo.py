@@ -1,7 +1,7 @@
 """Build a believable demo program, idempotently: running it twice changes nothing.
 
-Lives in `program` but fills every app, so it imports them inside handle(): a management command is
-an entry point, not a layer other code builds on.
+Lives in `demo`, the one place allowed to import all three apps: it fills every one of them through
+their own services, so the demo is what the real code makes.
 """
 
 from __future__ import annotations
