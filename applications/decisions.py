@@ -23,12 +23,30 @@ from .models import (
     Promotion,
     Review,
 )
-from .services import transition_application
+from .services import APPLICATIONS, transition_application
 from .signals import application_accepted
 
 
 class OfferClosed(Exception):
     pass
+
+
+# What an organizer can do to an application, by the state it moves it to (the decision form's options).
+ACTIONS = [
+    ("interview", "Invite to interview"),
+    ("accepted", "Accept"),
+    ("waitlisted", "Waitlist"),
+    ("rejected", "Reject"),
+]
+
+
+def offered_actions(application: Application, user: User) -> list[tuple[str, str]]:
+    """The decision actions a page offers: only moves the transitions table allows from the current
+    state, and only to a person who may decide."""
+    if not user.has_perm("applications.decide_application"):
+        return []
+    allowed = APPLICATIONS.allowed(application.state)
+    return [(value, label) for value, label in ACTIONS if value in allowed]
 
 
 def decide_application(application: Application, *, decision: str, by: User, note: str = "") -> Decision:

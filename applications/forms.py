@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 
+from applications import decisions
 from program.params import int_or_none
 from program.validators import NameField
 
@@ -98,14 +99,7 @@ class AssignForm(forms.Form):
 
 
 class BulkActionForm(forms.Form):
-    ACTIONS = [
-        ("interview", "Invite to interview"),
-        ("accepted", "Accept"),
-        ("waitlisted", "Waitlist"),
-        ("rejected", "Reject"),
-    ]
-
-    action = forms.ChoiceField(choices=ACTIONS, error_messages={"required": "Choose an action."})
+    action = forms.ChoiceField(choices=decisions.ACTIONS, error_messages={"required": "Choose an action."})
     ids = forms.TypedMultipleChoiceField(
         coerce=int, choices=[], label="Applications", error_messages={"required": "Tick at least one application."}
     )

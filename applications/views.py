@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from applications import intake, links
+from applications import decisions, intake, links
 from applications.access import application_for_user
 from applications.questionnaires import answers as questionnaires
 from applications.questionnaires.templates import apply_template
@@ -93,6 +93,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "withdraw_form": WithdrawForm(),
             "offer": Offer.objects.filter(application=application).first(),
             "interviews": list(application.interviews.select_related("slot", "interviewer")) if is_staff_view else [],
+            "decision_actions": decisions.offered_actions(application, request.user),
         },
     )
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.db import transaction
+from django.utils import timezone
 
 from program.models import Cohort, Enrollment, ProgramDay, Role, Room, Session, User
-from program.scheduling import solve
+from program.scheduling import Infeasible, solve
 
 SLOT_TIMES = {"am": (time(9, 30), time(10, 30)), "pm": (time(14, 0), time(15, 0))}
 
@@ -144,13 +145,57 @@ def _topics(enrollment: Enrollment) -> set[str]:
     return {t.strip().lower() for t in enrollment.topics.split(",") if t.strip()}
 
 
-def plan_lectures(cohort: Cohort) -> tuple[list[PlannedLecture], dict]:
-    """Place the curriculum's lectures with the engine (the same function `python -m program.scheduling` runs)."""
-    days = list(ProgramDay.objects.filter(cohort=cohort).select_related("curriculum_day").order_by("date"))
-    instance, lookup = lecture_instance(cohort, days)
-    if not instance["lectures"]:
-        return [], {}
-    schedule = solve(instance)
+@dataclass
+class Unplaced:
+    title: str
+    due_day: ProgramDay
+    reason: str
+
+
+def plannable_days(cohort: Cohort, days: list[ProgramDay], now=None) -> list[ProgramDay]:
+    """Days the planner may still use: the days after today, and today while its first slot is ahead."""
+    now = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(cohort.timezone))
+    first_slot = min(start for start, _ in SLOT_TIMES.values())
+    return [d for d in days if d.date > now.date() or (d.date == now.date() and now.time() < first_slot)]
+
+
+def blocked_slots(cohort: Cohort, days: list[ProgramDay]) -> list[list[str]]:
+    """(day, slot) pairs that overlap a session the cohort already has (a pair-programming block, a
+    booked lecture): the planner never puts a lecture over them."""
+    tz = zoneinfo.ZoneInfo(cohort.timezone)
+    sessions = {}
+    for session in Session.objects.filter(day__in=days).only("day_id", "starts_at", "ends_at"):
+        sessions.setdefault(session.day_id, []).append(session)
+    blocked = []
+    for day in days:
+        for slot, (start, end) in SLOT_TIMES.items():
+            starts, ends = datetime.combine(day.date, start, tzinfo=tz), datetime.combine(day.date, end, tzinfo=tz)
+            if any(s.starts_at < ends and s.ends_at > starts for s in sessions.get(day.pk, [])):
+                blocked.append([f"d{day.number:02d}", slot])
+    return blocked
+
+
+def plan_lectures(cohort: Cohort, now=None) -> tuple[list[PlannedLecture], dict, list[Unplaced]]:
+    """Place the curriculum's lectures with the engine (the same function `python -m program.scheduling`
+    runs), from now on only, never over another session of the cohort. Lectures whose due day has
+    passed, or that no free slot and lecturer can take, are returned as unplaced with the reason."""
+    all_days = list(ProgramDay.objects.filter(cohort=cohort).select_related("curriculum_day").order_by("date"))
+    ahead = plannable_days(cohort, all_days, now)
+    unplaced = [
+        Unplaced(
+            str(raw).partition(" (after ")[0].strip(), d, "its day has passed; the planner does not plan into the past"
+        )
+        for d in all_days
+        if d not in ahead and d.curriculum_day
+        for raw in d.curriculum_day.lectures
+    ]
+    if not ahead:
+        return [], {}, unplaced
+    instance, lookup = lecture_instance(cohort, ahead)
+    instance["options"]["blocked_slots"] = blocked_slots(cohort, ahead)
+    schedule = _solve_dropping_the_impossible(instance, lookup, unplaced)
+    if schedule is None:
+        return [], {}, unplaced
     plan = [
         PlannedLecture(
             title=lookup["lectures"][lecture_id][0],
@@ -162,7 +207,26 @@ def plan_lectures(cohort: Cohort) -> tuple[list[PlannedLecture], dict]:
         for lecture_id, placed in schedule["lectures"].items()
     ]
     plan.sort(key=lambda p: (p.day.date, p.slot))
-    return plan, schedule["meta"]
+    return plan, schedule["meta"], unplaced
+
+
+def _solve_dropping_the_impossible(instance: dict, lookup: dict, unplaced: list[Unplaced]) -> dict | None:
+    """Solve; when the engine names a lecture it cannot place, report it (and what must follow it) as
+    unplaced with the engine's reason, and solve again for the rest."""
+    while instance["lectures"]:
+        try:
+            return solve(instance)
+        except Infeasible as exc:
+            failed = next((x["id"] for x in instance["lectures"] if x["id"] in str(exc)), None)
+            if failed is None:
+                raise
+            drop = {failed} | {x["id"] for x in instance["lectures"] if failed in x.get("prerequisites", [])}
+            for lecture_id in sorted(drop):
+                title, day = lookup["lectures"][lecture_id]
+                reason = str(exc) if lecture_id == failed else f"it must follow “{lookup['lectures'][failed][0]}”"
+                unplaced.append(Unplaced(title, day, reason))
+            instance["lectures"] = [x for x in instance["lectures"] if x["id"] not in drop]
+    return None
 
 
 def book_plan(plan: list[PlannedLecture], room: Room | None) -> tuple[list[Session], list[str]]:

@@ -273,10 +273,10 @@ def lecture_plan(request: HttpRequest, slug: str) -> HttpResponse:
     """The lecture-planning helper: the curriculum's lectures placed by the engine, booked on request."""
     cohort = _cohort(request, slug, edit=True)
     try:
-        plan, meta = schedule.plan_lectures(cohort)
+        plan, meta, unplaced = schedule.plan_lectures(cohort)
         error = ""
     except (Infeasible, MalformedInstance) as exc:
-        plan, meta, error = [], {}, str(exc)
+        plan, meta, unplaced, error = [], {}, [], str(exc)
     if request.method == "POST":
         if not plan:
             messages.error(request, error or "There is nothing to book.")
@@ -290,7 +290,7 @@ def lecture_plan(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "program/lecture_plan.html",
-        {"cohort": cohort, "plan": plan, "meta": meta, "error": error, "rooms": Room.objects.all()},
+        {"cohort": cohort, "plan": plan, "meta": meta, "unplaced": unplaced, "error": error, "rooms": Room.objects.all()},
     )
 
 

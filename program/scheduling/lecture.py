@@ -5,6 +5,9 @@ Lectures are placed in reverse prerequisite order, each in the latest free (day,
 available lecturer under their per-day and total caps (the least-loaded such lecturer). Latest means
 "on the day its exercises need it", which is what `earliness_total_days` measures. When a lecture
 cannot be placed, the instance is infeasible (exit code 1) with the reason.
+
+Runway's extension of the format: `options.blocked_slots`, a list of `[day, slot]` pairs already in
+use (another session of the cohort then); no lecture is placed there.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def solve(instance: dict) -> dict:
     for x in instance["lectures"]:
         for p in x.get("prerequisites", []):
             dependents[p].append(x["id"])
-    taken: set = set()
+    taken: set = {tuple(x) for x in options.get("blocked_slots", [])}  # (day, slot) already in use
     load, per_day = Counter(), Counter()
     placed: dict = {}
     for lecture in _reverse_topological(instance["lectures"]):
@@ -132,6 +135,8 @@ def violations(instance: dict, schedule: dict) -> Counter:
     found = Counter()
     used = Counter((p["day"], p["slot"]) for p in schedule.values())
     found["slot_double_booked"] = sum(1 for n in used.values() if n > 1)
+    blocked = {tuple(x) for x in options.get("blocked_slots", [])}
+    found["blocked_slot"] = sum(1 for p in schedule.values() if (p["day"], p["slot"]) in blocked)
     per_day, total = Counter(), Counter()
     for lecture in instance["lectures"]:
         p = schedule.get(lecture["id"])

@@ -1,7 +1,8 @@
 """Sessions, machines, TAs, the week board, its PDF, the lecture-planning helper and the Today page."""
 
 import io
-from datetime import time
+import zoneinfo
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -137,8 +138,10 @@ def test_lecture_plan_puts_each_lecture_by_its_due_day_after_its_prerequisite(co
     days[3].curriculum_day.lectures = ["Attention", "Positional encodings (after Attention)"]
     days[3].curriculum_day.save()
 
-    plan, meta = schedule.plan_lectures(cohort)
+    the_day_before = datetime.combine(days[0].date - timedelta(days=1), time(12), tzinfo=UTC)
+    plan, meta, unplaced = schedule.plan_lectures(cohort, now=the_day_before)
 
+    assert unplaced == []
     by_title = {p.title: p for p in plan}
     attention, positions = by_title["Attention"], by_title["Positional encodings"]
     assert (attention.day.date, attention.slot) < (positions.day.date, positions.slot)
@@ -294,3 +297,47 @@ def test_today_query_count_is_flat(client, cohort, lab, size, django_assert_max_
 
     with django_assert_max_num_queries(11):
         assert client.get(reverse("program:today")).status_code == 200
+
+
+def test_the_lecture_planner_never_plans_into_the_past_or_over_the_cohorts_sessions(cohort, lab):
+    tas = _people(cohort, 1, role=Role.TA, prefix="t")
+    curriculum = Curriculum.objects.create(slug="p", name="P")
+    days = list(cohort.days.order_by("date"))[:4]
+    for number, day in enumerate(days, start=1):
+        day.curriculum_day = CurriculumDay.objects.create(
+            curriculum=curriculum,
+            key=f"d{number}",
+            number=number,
+            title=f"Day {number}",
+            lectures=[f"Lecture {number}"],
+        )
+        day.save()
+    for day in days:  # the afternoon is pair programming every day
+        schedule.add_session(day, title="Pairing", starts=time(10, 45), ends=time(17, 0), kind="pairing")
+    tz = zoneinfo.ZoneInfo(cohort.timezone)
+    second_day_noon = datetime.combine(days[1].date, time(12), tzinfo=tz)
+
+    plan, _meta, unplaced = schedule.plan_lectures(cohort, now=second_day_noon)
+
+    assert {p.title for p in plan} == {"Lecture 3", "Lecture 4"}
+    assert all(p.day.date > days[1].date and p.slot == "am" for p in plan)  # not today (its slot is past), never pm
+    assert {(u.title, "passed" in u.reason) for u in unplaced} == {("Lecture 1", True), ("Lecture 2", True)}
+    assert plan[0].speaker == tas[0]
+
+
+def test_a_lecture_with_no_free_slot_is_listed_with_the_reason_and_the_rest_is_planned(cohort, lab):
+    _people(cohort, 1, role=Role.TA, prefix="t")
+    curriculum = Curriculum.objects.create(slug="q", name="Q")
+    days = list(cohort.days.order_by("date"))[:2]
+    for number, day in enumerate(days, start=1):
+        day.curriculum_day = CurriculumDay.objects.create(
+            curriculum=curriculum, key=f"d{number}", number=number, title=f"Day {number}",
+            lectures=["A", "B", "C"] if number == 1 else ["D"],
+        )  # fmt: skip
+        day.save()
+    before = datetime.combine(days[0].date - timedelta(days=1), time(12), tzinfo=UTC)
+
+    plan, _meta, unplaced = schedule.plan_lectures(cohort, now=before)
+
+    assert len(plan) + len(unplaced) == 4 and unplaced
+    assert all("no free slot" in u.reason for u in unplaced)
