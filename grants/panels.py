@@ -12,16 +12,17 @@ from .models import Grant, GrantState
 
 
 def grants_overview_context(request: HttpRequest) -> dict:
-    rows = {
-        r["state"]: r
-        for r in Grant.objects.order_by()
-        .values("state")
+    counts, committed = {}, {}
+    for r in (
+        Grant.objects.order_by()
+        .values("state", "currency")
         .annotate(n=Count("pk"), committed=Sum(F("monthly_stipend") * F("months")))
-    }
-    summary = [
-        {"state": s, "count": rows.get(s, {}).get("n", 0), "committed": rows.get(s, {}).get("committed") or 0}
-        for s in GrantState
-    ]
+        .order_by("state", "currency")
+    ):
+        counts[r["state"]] = counts.get(r["state"], 0) + r["n"]
+        committed.setdefault(r["state"], []).append((r["currency"], r["committed"]))
+    # Amounts of different currencies are never added up: one figure per currency.
+    summary = [{"state": s, "count": counts.get(s, 0), "committed": committed.get(s, [])} for s in GrantState]
     recent = Grant.objects.select_related("grantee").order_by("-state_changed_at")[:10]
     return {"summary": summary, "recent": recent}
 

@@ -72,6 +72,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checkins": list(grant.checkins.all()),
             "outcomes": list(grant.outcomes.select_related("recorded_by")),
             "can_manage": request.user.has_perm("grants.manage_grants"),
+            # The grantee sees their letter, schedule and check-ins; sign-offs, notes, hashes and the
+            # ledger are for the organizers and the payments role.
+            "staff_view": request.user.has_perm("grants.manage_grants") or request.user.has_perm("grants.pay"),
             "note_form": NoteForm(),
             "reason_form": ReasonForm(),
         },
@@ -171,9 +174,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "grants/ledger.html",
         {
             "rows": table.to_dict("records"),
-            "totals": {c: table[c].sum() for c in ["scheduled", "due", "held", "cancelled", "paid", "outstanding"]}
-            if len(table)
-            else {},
+            # Never one total across currencies: a row of totals per currency.
+            "totals": {
+                currency: {c: group[c].sum() for c in ["scheduled", "due", "held", "cancelled", "paid", "outstanding"]}
+                for currency, group in table.groupby("currency")
+            },
         },
     )
 

@@ -50,7 +50,7 @@ def test_payer_builds_a_batch_exports_and_records_it_paid(client, organizer, pay
 
     assert b"Gina Grantee" in csv.content
     assert list(Payment.objects.values_list("amount", "reference")) == [(Decimal("2000.00"), "SEPA-2026-01")]
-    assert ledger.context["totals"]["paid"] == Decimal("2000.00")
+    assert ledger.context["totals"]["USD"]["paid"] == Decimal("2000.00")
 
 
 def test_grantee_sees_their_installments_and_a_reviewer_sees_nothing(client, organizer, reviewer):
@@ -100,3 +100,41 @@ def test_the_batch_page_offers_every_payout_format_and_an_unknown_one_is_404(cli
         ext: (200, f.content_type) for ext, f in PAYOUT_FORMATS.items()
     }
     assert client.get(f"{batch_url}.mt940").status_code == 404
+
+
+def test_money_is_totalled_per_currency_and_always_shown_with_it(client, organizer):
+    for currency, stipend in (("USD", "3000"), ("EUR", "2000")):
+        grant = propose_grant(
+            UserFactory(), monthly_stipend=Decimal(stipend), start_date=date(2026, 1, 15), currency=currency
+        )
+        approve_grant(grant, by=organizer)
+    client.force_login(organizer)
+
+    ledger = client.get(reverse("grants:ledger"))
+    dashboard = client.get(reverse("program:dashboard", kwargs={"role": "organizer"})).content.decode()
+
+    assert set(ledger.context["totals"]) == {"USD", "EUR"}
+    assert ledger.context["totals"]["USD"]["scheduled"] == Decimal("9000.00")
+    assert ledger.context["totals"]["EUR"]["scheduled"] == Decimal("6000.00")
+    assert "15000" not in ledger.content.decode()  # never one total across currencies
+    assert "9000.00 USD" in dashboard and "6000.00 EUR" in dashboard
+
+
+def test_a_grantee_sees_letter_schedule_and_checkins_but_no_internal_data(
+    client, organizer, django_capture_on_commit_callbacks
+):
+    from grants import letters
+
+    grantee = UserFactory(full_name="Gia Grantee")
+    grant = propose_grant(grantee, monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
+    approve_grant(grant, by=organizer, note="strong plan, internal remark")
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = letters.send_letter(grant, by=organizer)
+    client.force_login(grantee)
+    own = client.get(reverse("grants:detail", kwargs={"pk": grant.pk})).content.decode()
+    client.force_login(organizer)
+    staff = client.get(reverse("grants:detail", kwargs={"pk": grant.pk})).content.decode()
+
+    assert "Installments" in own and "Letter of" in own and "2000.00 USD" in own
+    for internal in ("internal remark", letter.template_version, "SHA-256", "Sign-off", "Ledger"):
+        assert internal not in own and internal in staff
