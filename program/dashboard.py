@@ -45,9 +45,13 @@ def panel_for(role: str, key: str) -> Panel | None:
 
 @dataclass(frozen=True)
 class NavLink:
+    """A menu entry for a role. `per_cohort`: the URL takes the slug of the person's current cohort
+    (the one running today, else the next, else the latest), so daily pages are one click away."""
+
     label: str
     url_name: str
     order: int = 50
+    per_cohort: bool = False
 
 
 _LINKS: dict[str, list[NavLink]] = {}

@@ -108,3 +108,16 @@ def record_heartbeat(name: str = "worker") -> WorkerHeartbeat:
         name=name, defaults={"hostname": socket.gethostname(), "seen_at": timezone.now()}
     )
     return heartbeat
+
+
+def current_cohort(user: User, today=None) -> Cohort | None:
+    """The cohort a person's daily pages are about: for staff any cohort, otherwise one they are
+    enrolled in; the one running today, else the next to start, else the latest. One query."""
+    today = today or timezone.localdate()
+    cohorts = Cohort.objects.all()
+    if not (Role.ORGANIZER in user.roles or Role.COORDINATOR in user.roles):
+        cohorts = cohorts.filter(enrollments__user=user, enrollments__status=Enrollment.Status.ACTIVE)
+    candidates = list(cohorts.order_by("starts_on").distinct()[:50])
+    running = [c for c in candidates if c.starts_on <= today <= c.ends_on]
+    upcoming = [c for c in candidates if c.starts_on > today]
+    return (running or upcoming or candidates[-1:] or [None])[0]

@@ -50,10 +50,10 @@ def _grow(role: str, n: int, user, cohort) -> None:
 #   applicant: my applications, my grants
 EXPECTED_QUERIES = {
     "organizer": 11,
-    "coordinator": 5,
+    "coordinator": 6,  # the menu looks up the current cohort once (its daily pages are one click away)
     "reviewer": 6,
     "interviewer": 5,
-    "ta": 6,  # no pair groups: the members prefetch does not run
+    "ta": 7,  # no pair groups: the members prefetch does not run; +1: the menu's current cohort
     "participant": 7,
     "applicant": 5,
 }
@@ -148,3 +148,25 @@ def test_refreshing_panel_returns_only_that_panel_for_htmx(client, organizer):
     assert html.strip().startswith('<section class="panel"') and html.strip().endswith("</section>")
     assert "Zed Newcomer" in html
     assert "<html" not in html
+
+
+def test_each_roles_menu_reaches_its_daily_pages_in_one_click(client, coordinator, ta, participant, cohort):
+    def menu(user):
+        client.force_login(user)
+        page = client.get(reverse("program:dashboard", kwargs={"role": user.roles_in_order()[0]}))
+        return {item["label"]: item["url"] for item in page.context["nav_items"]}
+
+    slug = cohort.slug
+    assert {
+        k: v
+        for k, v in menu(coordinator).items()
+        if k in ("Week board", "Lectures", "Progress", "Who needs help", "Feedback")
+    } == {
+        "Week board": f"/cohorts/{slug}/pairs/",
+        "Lectures": f"/cohorts/{slug}/lectures/plan/",
+        "Progress": f"/cohorts/{slug}/progress/",
+        "Who needs help": f"/cohorts/{slug}/help/",
+        "Feedback": f"/cohorts/{slug}/feedback/",
+    }
+    assert {"Today", "Who needs help", "Progress"} <= set(menu(ta))
+    assert {"Today", "My progress", "Feedback"} <= set(menu(participant))
