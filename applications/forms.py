@@ -126,3 +126,10 @@ class ScorecardForm(forms.Form):
     )
     recommendation = forms.ChoiceField(choices=[("", "—")] + list(Recommendation.choices), required=False)
     notes = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class DraftForm(forms.Form):
+    """An organizer's rewrite of a drafted email (subject and text)."""
+
+    subject = forms.CharField(max_length=300)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 16}), max_length=50_000, label="Text")

@@ -106,6 +106,24 @@ def queue_email(
     return message
 
 
+class OutboxError(Exception):
+    """A sentence for the organizer (e.g. the email was sent meanwhile)."""
+
+
+def edit_draft(message: OutboundMessage, *, subject: str, body: str, by) -> OutboundMessage:
+    """An organizer rewrites a draft before it goes out: subject and text (the HTML version, made from
+    the template, is dropped so the two never disagree). Only while it is a draft, claimed with a
+    conditional UPDATE; the idempotency key and Message-ID stay, and who edited it when is kept."""
+    now = timezone.now()
+    changed = OutboundMessage.objects.filter(pk=message.pk, state=M.DRAFT).update(
+        subject=header_safe(subject, 300), body_text=body, body_html="", edited_by=by, edited_at=now
+    )
+    if not changed:
+        raise OutboxError("This email is no longer a draft (it was sent or queued meanwhile); nothing was changed.")
+    message.refresh_from_db()
+    return message
+
+
 def release_drafts(ids, *, by=None) -> int:
     """Reviewed drafts go to the queue (once: the UPDATE only moves rows still in draft)."""
     moved = change_states(

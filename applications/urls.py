@@ -29,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/review/", views_review.review, name="review"),
     path("<int:pk>/review/conflict/", views_review.declare_conflict, name="conflict"),
     path("outbox/", views_review.outbox_drafts, name="outbox"),
+    path("outbox/<int:pk>/edit/", views_review.outbox_edit, name="outbox-edit"),
     path("<int:pk>/offer/", views_review.respond_offer, name="offer"),
     path("promotions/<int:pk>/", views_review.decide_promotion, name="promotion"),
     path("<int:pk>/interview/", views_interview.booking, name="interview"),

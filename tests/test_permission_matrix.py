@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from applications import intake, links
+from applications import intake, links, outbox
 from applications.models import Answer, Document, Interview, InterviewSlot, ReviewAssignment
 from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
@@ -156,6 +156,7 @@ MATRIX = [
     ("applications:review", "application", "get", {"anonymous": 302}, 403),
     ("applications:conflict", "application_in_review", "post", {"anonymous": 302, "reviewer": 302}, 403),
     ("applications:outbox", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:outbox-edit", "draft", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:offer", "application", "post", {"anonymous": 302, "applicant": 404}, 403),
     ("applications:promotion", "missing_promotion", "post", {"anonymous": 302, "organizer": 404}, 403),
     ("applications:interview", "application", "get", {"anonymous": 302, "applicant": 200}, 403),
@@ -228,6 +229,14 @@ def world(
     answer = Answer.objects.create(
         application=application, question=question, file=ContentFile(pdf, "z"), original_filename="a.pdf"
     )
+    draft = outbox.queue_email(
+        "decision-rejected",
+        to=applicant.email,
+        context={"application": application, "name": "Bob", "call": call, "cohort": cohort, "note": ""},
+        idempotency_key="matrix-draft",
+        application=application,
+        draft=True,
+    )
     raw = b"From: Someone <someone@example.org>\r\nSubject: hi\r\nMessage-ID: <matrix@example.org>\r\n\r\nhello\r\n"
     inbound = intake.ingest(raw, source="file").message
     day = cohort.days.order_by("date").first()
@@ -268,6 +277,7 @@ def world(
         "missing_offer": {"offer_pk": 999999},
         "missing_batch_csv": {"pk": 999999, "fmt": "csv"},
         "interview": {"pk": interview.pk},
+        "draft": {"pk": draft.pk},
         "application_interviewed": {"pk": interviewed.pk},
         "not_alumnus": {"pk": participant.pk},
         "participant_enrollment": {"slug": cohort.slug, "pk": participant.enrollments.get(cohort=cohort).pk},

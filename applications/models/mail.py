@@ -160,6 +160,11 @@ class OutboundMessage(models.Model):
     announcement = models.ForeignKey(
         "Announcement", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who last edited this draft before it was sent.",
+    )  # fmt: skip
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

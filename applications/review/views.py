@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from applications import decisions, outbox
 from applications.access import application_for_user
-from applications.forms import AssignForm, BulkActionForm, ConflictForm, ReviewForm
+from applications.forms import AssignForm, BulkActionForm, ConflictForm, DraftForm, ReviewForm
 from applications.interviews import services as interviews
 from applications.models import (
     Application,
@@ -234,7 +234,7 @@ def outbox_drafts(request: HttpRequest) -> HttpResponse:
     """Emails drafted by decisions, to read before they go out."""
     require_perm(request, "applications.decide_application", "This page is for organizers.")
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        ids = [n for i in request.POST.getlist("ids") if (n := int_or_none(i)) is not None]
         if request.POST.get("all") == "1":
             ids = list(OutboundMessage.objects.filter(state=OutboundMessage.State.DRAFT).values_list("pk", flat=True))
         sent = outbox.release_drafts(ids, by=request.user)
@@ -248,6 +248,26 @@ def outbox_drafts(request: HttpRequest) -> HttpResponse:
     return render(
         request, "applications/outbox.html", {"page": page, "state": state, "states": OutboundMessage.State.choices}
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def outbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rewrite a drafted email before it goes out (who edited it is kept)."""
+    require_perm(request, "applications.decide_application", "This page is for organizers.")
+    message = get_object_or_404(OutboundMessage.objects.select_related("application__applicant", "edited_by"), pk=pk)
+    form = DraftForm(request.POST or None, initial={"subject": message.subject, "body": message.body_text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            outbox.edit_draft(
+                message, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"], by=request.user
+            )
+        except outbox.OutboxError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Draft to {message.to_email} saved; it waits in the outbox until you send it.")
+        return redirect("applications:outbox")
+    return render(request, "applications/outbox_edit.html", {"message": message, "form": form})
 
 
 @require_POST

@@ -290,7 +290,14 @@ def lecture_plan(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "program/lecture_plan.html",
-        {"cohort": cohort, "plan": plan, "meta": meta, "unplaced": unplaced, "error": error, "rooms": Room.objects.all()},
+        {
+            "cohort": cohort,
+            "plan": plan,
+            "meta": meta,
+            "unplaced": unplaced,
+            "error": error,
+            "rooms": Room.objects.all(),
+        },
     )
 
 

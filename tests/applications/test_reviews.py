@@ -253,3 +253,38 @@ def test_bulk_action_without_a_choice_names_both_missing_things(client, call, or
     assert [str(m) for m in response.context["messages"]] == [
         "Nothing was changed. Action: Choose an action. Applications: Tick at least one application."
     ]
+
+
+def test_an_organizer_edits_a_draft_before_it_goes_out_and_the_edit_is_kept(
+    client, call, organizer, django_capture_on_commit_callbacks
+):
+    app = _submitted(call, 1)[0]
+    transition_application(app, to="in_review", by=organizer)
+    decide_application(app, decision="rejected", by=organizer)
+    draft = OutboundMessage.objects.get(state="draft")
+    key, message_id = draft.idempotency_key, draft.message_id
+    client.force_login(organizer)
+
+    client.post(
+        reverse("applications:outbox-edit", kwargs={"pk": draft.pk}),
+        {"subject": "About your application", "body": "Dear applicant,\nthank you; this time we cannot offer a place."},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("applications:outbox"), {"ids": [draft.pk]})
+    late = client.post(
+        reverse("applications:outbox-edit", kwargs={"pk": draft.pk}), {"subject": "x", "body": "y"}, follow=True
+    )
+
+    draft.refresh_from_db()
+    assert (draft.subject, draft.edited_by, draft.idempotency_key, draft.message_id) == (
+        "About your application",
+        organizer,
+        key,
+        message_id,
+    )
+    sent = mail.outbox[-1]
+    assert (sent.subject, sent.body) == (
+        "About your application",
+        "Dear applicant,\nthank you; this time we cannot offer a place.",
+    )
+    assert "no longer a draft" in late.content.decode()
