@@ -3,6 +3,7 @@ from django.conf import settings
 
 from applications.intake.documents import classify
 from grants.payments.currencies import currency_choices
+from program.validators import NameField
 
 
 class CurrencyField(forms.ChoiceField):
@@ -97,3 +98,25 @@ class OutcomeForm(forms.Form):
 class TALetterForm(forms.Form):
     daily_rate = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
     currency = CurrencyField(initial="USD")
+
+
+class NewGrantForm(forms.Form):
+    """A grant made directly (not from an application): for someone Runway may not know yet."""
+
+    email = forms.EmailField(label="Grantee's email", max_length=320)
+    full_name = NameField(label="Grantee's name", max_length=200, required=False)
+    monthly_stipend = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2)
+    currency = CurrencyField(initial="USD")
+    months = forms.IntegerField(min_value=1, max_value=24, initial=3)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    study_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10_000)
+
+
+class ExtensionForm(forms.Form):
+    """Another stretch of the same grant: a new proposal linked to its parent."""
+
+    months = forms.IntegerField(min_value=1, max_value=24, initial=3)
+    monthly_stipend = forms.DecimalField(
+        min_value=0, max_digits=10, decimal_places=2, required=False, help_text="Empty: the same as now."
+    )
+    note = forms.CharField(label="What the extension is for", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from applications import outbox
 from grants.payments.currencies import normalise_currency
 from program.models import Role, User
-from program.services import grant_role
+from program.services import grant_role, person_for_email
 from program.statemachine import StateMachine, change_state
 from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
 
@@ -66,6 +66,14 @@ def propose_grant(
         # Grantees use the applicant dashboard, where their grant is shown.
         grant_role(grantee, Role.APPLICANT, by=by)
     return grant
+
+
+def propose_direct_grant(*, email: str, full_name: str = "", by: User, **terms) -> Grant:
+    """A grant made without an application (an organizer's own proposal): the person is found by their
+    address or created; the grant goes through the same sign-off as any other."""
+    with transaction.atomic():
+        grantee = person_for_email(email, full_name)
+        return propose_grant(grantee, by=by, **terms)
 
 
 def transition_grant(grant: Grant, *, to: str, by: User | None, note: str = "") -> Grant:

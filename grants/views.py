@@ -14,8 +14,20 @@ from grants.payments import batches as payments
 from grants.payments.ledger import grant_ledger, program_ledger
 from program.access import require_perm
 from program.exports import csv_response, download
+from program.forms import errors_sentence
 
-from .forms import AcceptForm, BatchPaidForm, CheckInForm, NoteForm, OutcomeForm, PayoutForm, ReasonForm, TALetterForm
+from .forms import (
+    AcceptForm,
+    BatchPaidForm,
+    CheckInForm,
+    ExtensionForm,
+    NewGrantForm,
+    NoteForm,
+    OutcomeForm,
+    PayoutForm,
+    ReasonForm,
+    TALetterForm,
+)
 from .models import (
     CheckIn,
     Grant,
@@ -36,7 +48,57 @@ from .services import (
     approvers_needed,
     cancel_grant,
     decline_grant,
+    extend_grant,
+    propose_direct_grant,
 )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new_grant(request: HttpRequest) -> HttpResponse:
+    """An organizer proposes a grant directly (no application): it goes through the same sign-off."""
+    require_perm(request, "grants.manage_grants")
+    form = NewGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grant = propose_direct_grant(
+            email=data["email"],
+            full_name=data["full_name"],
+            by=request.user,
+            monthly_stipend=data["monthly_stipend"],
+            currency=data["currency"],
+            months=data["months"],
+            start_date=data["start_date"],
+            study_plan=data["study_plan"],
+        )
+        messages.success(request, f"Grant #{grant.pk} proposed for {grant.grantee.display_name}; it needs sign-off.")
+        return redirect("grants:detail", pk=grant.pk)
+    return render(request, "grants/new.html", {"form": form})
+
+
+@require_POST
+@login_required
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Propose an extension of an active or completed grant: a new grant after it, through sign-off."""
+    require_perm(request, "grants.manage_grants")
+    grant = grant_for_user(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Nothing was proposed. {errors_sentence(form)}")
+        return redirect("grants:detail", pk=grant.pk)
+    try:
+        extension = extend_grant(
+            grant,
+            months=form.cleaned_data["months"],
+            monthly_stipend=form.cleaned_data["monthly_stipend"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect("grants:detail", pk=grant.pk)
+    messages.success(request, f"Extension proposed as grant #{extension.pk}, from {extension.start_date:%d %b %Y}.")
+    return redirect("grants:detail", pk=extension.pk)
 
 
 @require_GET
@@ -76,6 +138,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             # ledger are for the organizers and the payments role.
             "staff_view": request.user.has_perm("grants.manage_grants") or request.user.has_perm("grants.pay"),
             "note_form": NoteForm(),
+            "extension_form": ExtensionForm(),
             "reason_form": ReasonForm(),
         },
     )

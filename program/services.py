@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -121,3 +122,15 @@ def current_cohort(user: User, today=None) -> Cohort | None:
     running = [c for c in candidates if c.starts_on <= today <= c.ends_on]
     upcoming = [c for c in candidates if c.starts_on > today]
     return (running or upcoming or candidates[-1:] or [None])[0]
+
+
+def person_for_email(email: str, full_name: str = "") -> User:
+    """The person with this address (case-insensitive), or a new one with an unverified address: they
+    sign in with an emailed code when they first come."""
+
+    user = User.objects.with_email(email).first()
+    if user is not None:
+        return user
+    user = User.objects.create_user(email.strip().lower(), full_name=full_name[:200])
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    return user

@@ -110,6 +110,8 @@ MATRIX = [
     ("applications:withdraw", "application", "get", {"anonymous": 405}, 405),
     ("grants:detail", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     ("grants:list", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("grants:new", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("grants:extend", "grant", "post", {"anonymous": 302, "organizer": 302}, 403),
     ("grants:decide", "grant_approve", "post", {"anonymous": 302, "organizer": 302}, 403),
     # Payments need the payments permission on top of the organizer role (tests/grants/test_pages.py).
     ("grants:payments", None, "get", {"anonymous": 302}, 403),

@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
-from grants.models import PayoutDetailsChange
+from grants.models import Grant, PayoutDetailsChange
 from grants.payments.payouts import update_payout_details
 from grants.services import TransitionNotAllowed, approve_grant, extend_grant, propose_grant, transition_grant
 from tests.factories import UserFactory
@@ -45,3 +46,35 @@ def test_payout_changes_record_fields_not_values(organizer):
     changes = list(PayoutDetailsChange.objects.order_by("pk").values_list("fields", flat=True))
     assert changes == [["method_label", "last4"], ["tax_form_status", "tax_form"]]
     assert "4321" not in str(list(PayoutDetailsChange.objects.values()))
+
+
+def test_an_organizer_proposes_a_grant_directly_and_an_extension_from_the_pages(client, organizer):
+    client.force_login(organizer)
+
+    created = client.post(
+        reverse("grants:new"),
+        {"email": "New.Person@Example.org", "full_name": "Nova Person", "monthly_stipend": "2500", "currency": "eur",
+         "months": "3", "start_date": "2026-02-01", "study_plan": "Spinning Up, then PPO"},
+    )  # fmt: skip
+    grant = Grant.objects.get()
+    approve_grant(grant, by=organizer)
+    transition_grant(grant, to="active", by=organizer)
+    extended = client.post(
+        reverse("grants:extend", kwargs={"pk": grant.pk}), {"months": "2", "note": "Interpretability phase"}
+    )
+
+    assert created.url == reverse("grants:detail", kwargs={"pk": grant.pk})
+    assert (grant.grantee.email, grant.grantee.full_name, grant.currency, grant.state) == (
+        "new.person@example.org",
+        "Nova Person",
+        "EUR",
+        "active",
+    )
+    extension = Grant.objects.exclude(pk=grant.pk).get()
+    assert (extension.parent, extension.state, extension.months, extension.start_date) == (
+        grant,
+        "proposed",
+        2,
+        date(2026, 5, 1),
+    )
+    assert extended.url == reverse("grants:detail", kwargs={"pk": extension.pk})
