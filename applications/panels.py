@@ -109,6 +109,7 @@ register_panel(
 )
 
 register_link(Role.ORGANIZER, NavLink("Calls", "applications:calls", 10))
+register_link(Role.ORGANIZER, NavLink("Find", "applications:search", 12))
 register_link(Role.ORGANIZER, NavLink("Inbound mail", "applications:inbox", 20))
 register_link(Role.ORGANIZER, NavLink("Outbox", "applications:outbox", 30))
 register_link(Role.ORGANIZER, NavLink("Announcements", "updates:announcements", 35))

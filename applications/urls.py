@@ -28,6 +28,7 @@ urlpatterns = [
     path("reviews/", views_review.my_reviews, name="my-reviews"),
     path("<int:pk>/review/", views_review.review, name="review"),
     path("<int:pk>/review/conflict/", views_review.declare_conflict, name="conflict"),
+    path("search/", views.search, name="search"),
     path("outbox/", views_review.outbox_drafts, name="outbox"),
     path("outbox/<int:pk>/edit/", views_review.outbox_edit, name="outbox-edit"),
     path("<int:pk>/offer/", views_review.respond_offer, name="offer"),

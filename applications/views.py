@@ -323,6 +323,23 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/calls.html", {"calls": rows})
 
 
+@require_GET
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Every application of every call, found by the applicant's name or email (organizers)."""
+    require_perm(request, "applications.manage_calls", ORGANIZERS_ONLY)
+    query = search_text(request.GET.get("q"))
+    rows = Application.objects.none()
+    if query:
+        rows = (
+            Application.objects.filter(Q(applicant__email__icontains=query) | Q(applicant__full_name__icontains=query))
+            .select_related("applicant", "call")
+            .order_by("-created_at")
+        )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "applications/search.html", {"page": page, "q": query})
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def call_new(request: HttpRequest) -> HttpResponse:

@@ -147,6 +147,7 @@ MATRIX = [
     ("applications:inbound-raw", "inbound", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:inbound-reprocess", "inbound", "post", {"anonymous": 302, "organizer": 302}, 403),
     ("applications:calls", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:search", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:call-new", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:call", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:queue", "call", "get", {"anonymous": 302, "organizer": 200}, 403),

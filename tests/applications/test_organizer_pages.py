@@ -203,3 +203,24 @@ def test_csrf_enforced_on_reprocess(organizer, settings):
 
     message.refresh_from_db()
     assert response.status_code == 403 and message.outcome == "rejected"
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_search_finds_applications_of_every_call_by_name_or_email(client, organizer, count, django_assert_num_queries):
+    from applications.services import create_application
+    from tests.factories import CallFactory, UserFactory
+
+    for i in range(count):
+        person = UserFactory(full_name=f"Marie Curie {i}", email=f"m{i}@example.org")
+        create_application(CallFactory(), person, source="web")
+        create_application(CallFactory(), person, source="email")
+    create_application(CallFactory(), UserFactory(full_name="Someone Else"), source="web")
+    client.force_login(organizer)
+
+    with django_assert_num_queries(6):  # session, user, roles, TOTP check, the count, the page of rows
+        by_name = client.get(reverse("applications:search"), {"q": "curie"})
+    by_email = client.get(reverse("applications:search"), {"q": "M0@EXAMPLE"})
+
+    assert by_name.context["page"].paginator.count == 2 * count
+    assert {a.call_id for a in by_name.context["page"]} == {a.call_id for a in by_name.context["page"].object_list}
+    assert [a.applicant.email for a in by_email.context["page"]] == ["m0@example.org", "m0@example.org"]
