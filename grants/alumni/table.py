@@ -8,7 +8,7 @@ import pandas as pd
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from grants.models import AlumniNote, AlumniProfile, Grant, GrantState
+from grants.models import AlumniNote, AlumniProfile, Grant, GrantState, OutcomeKind
 from program.models import CheckResult, Enrollment, PairGroup, User
 
 
@@ -25,7 +25,7 @@ def alumni_ids(today=None) -> list[int]:
 
 
 COLUMNS = [
-    "user_id", "name", "email", "cohorts", "grants", "outcome", "tests_passed", "current_role",
+    "user_id", "name", "email", "cohorts", "grants", "outcome", "outcome_kind", "tests_passed", "current_role",
     "current_organisation", "contact_ok", "of_interest",
 ]  # fmt: skip
 
@@ -87,8 +87,13 @@ def _grants(ids: list[int]) -> tuple[pd.Series, pd.Series]:
         ),
         columns=["user_id", "kind", "organisation"],
     )
-    outcomes["outcome"] = outcomes["kind"] + outcomes["organisation"].map(lambda o: f" at {o}" if o else "")
-    return labels, outcomes.groupby("user_id")["outcome"].last()
+    label = dict(OutcomeKind.choices)
+    outcomes["outcome"] = [
+        label.get(kind, kind) + (f" at {organisation}" if organisation else "")
+        for kind, organisation in zip(outcomes["kind"], outcomes["organisation"], strict=True)
+    ]
+    latest = outcomes.groupby("user_id")[["outcome", "kind"]].last().rename(columns={"kind": "outcome_kind"})
+    return labels, latest
 
 
 def _tests_passed(ids: list[int]) -> pd.Series:
@@ -118,7 +123,7 @@ def filtered(frame: pd.DataFrame, *, of_interest: bool = False, contact_ok: bool
     elif kind == "grant":
         frame = frame[frame["grants"] != ""]
     elif kind == "ai_safety":
-        frame = frame[frame["outcome"].str.startswith("ai_safety")]
+        frame = frame[frame["outcome_kind"] == OutcomeKind.AI_SAFETY_JOB]
     if q:
         frame = frame[
             frame["name"].str.contains(q, case=False, regex=False)

@@ -47,7 +47,7 @@ def alumni_list(request: HttpRequest) -> HttpResponse:
         q=search_text(get.get("q")),
     )
     if get.get("format") == "csv":
-        return csv_response(frame.drop(columns=["user_id"]), "alumni.csv")
+        return csv_response(frame.drop(columns=["user_id", "outcome_kind"]), "alumni.csv")
     return render(request, "grants/alumni_list.html", {"rows": frame.to_dict("records"), "filters": get})
 
 

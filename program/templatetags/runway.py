@@ -3,6 +3,7 @@
 from django import template
 
 from program import text
+from program.models import Role
 
 register = template.Library()
 
@@ -11,3 +12,16 @@ register = template.Library()
 def safe_url(value) -> str:
     """The URL when it is http(s), else "" (templates then show the text without a link)."""
     return text.safe_url(str(value or ""))
+
+
+@register.filter
+def words(value) -> str:
+    """A code shown as words: "in_review" → "In review" (for codes that have no label of their own)."""
+    text = str(value or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def role_label(value) -> str:
+    """A role code as its label ("ta" → "TA")."""
+    return Role(value).label if value in Role.values else words(value)

@@ -45,7 +45,7 @@ def test_alumni_are_people_who_completed_a_cohort_or_a_grant(people):
 
     assert set(frame.index) == {"grad@example.org", "greta@example.org"}
     assert frame.loc["grad@example.org", "cohorts"] == "MLAB1 (participant)"
-    assert frame.loc["greta@example.org", "outcome"] == "ai_safety_job at Safety Lab"
+    assert frame.loc["greta@example.org", "outcome"] == "AI-safety job at Safety Lab"  # a label, never the slug
     assert list(alumni.filtered(alumni.table(), kind="ai_safety")["email"]) == ["greta@example.org"]
 
 
