@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import (
     Application,
@@ -63,7 +65,16 @@ class InboundMessageAdmin(admin.ModelAdmin):
     search_fields = ("from_address", "subject", "message_id", "sha256")
     list_select_related = ("application",)
     # Inbound mail is evidence: it is read here, and changed only by the pipeline (reprocess/release).
-    readonly_fields = [f.name for f in InboundMessage._meta.fields]
+    # Files are never linked through MEDIA_URL (nothing serves it): the raw message opens through
+    # Runway's own view, with its access checks.
+    readonly_fields = [f.name for f in InboundMessage._meta.fields if f.name != "raw"] + ["raw_message"]
+    exclude = ("raw",)
+
+    @admin.display(description="Raw message")
+    def raw_message(self, obj):
+        return format_html(
+            '<a href="{}">{} bytes, as received</a>', reverse("applications:inbound-raw", args=[obj.pk]), obj.size
+        )
 
     def has_add_permission(self, request):
         return False
@@ -74,7 +85,12 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "to_email", "subject", "state", "attempts")
     list_filter = ("state", "kind")
     search_fields = ("to_email", "subject", "message_id", "idempotency_key")
-    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields if f.name != "attachment"] + ["attached_file"]
+    exclude = ("attachment",)
+
+    @admin.display(description="Attachment")
+    def attached_file(self, obj):
+        return obj.attachment_name or "—"  # stored privately; sent with the email, never linked here
 
     def has_add_permission(self, request):
         return False
@@ -85,4 +101,12 @@ class DocumentAdmin(admin.ModelAdmin):
     list_display = ("application", "kind", "version", "original_filename", "content_type", "uploaded_at")
     list_filter = ("kind", "content_type")
     list_select_related = ("application__applicant",)
-    readonly_fields = ("sha256", "size", "content_type", "source_message")
+    readonly_fields = ("sha256", "size", "content_type", "source_message", "download")
+    exclude = ("file",)
+
+    @admin.display(description="File")
+    def download(self, obj):
+        if not obj.file:
+            return "—"
+        url = reverse("applications:document", kwargs={"pk": obj.application_id, "document_pk": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, obj.original_filename or "download")

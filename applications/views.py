@@ -147,6 +147,14 @@ def _questionnaire_parts(application: Application):
     return questionnaire, questions, answers
 
 
+def _resume_on_file(application: Application) -> str:
+    """The name of the resume the applicant already sent (by email or earlier upload), or ""."""
+    resume = (
+        application.documents.filter(kind__in=[Document.Kind.RESUME, Document.Kind.LINK]).order_by("-version").first()
+    )
+    return (resume.original_filename or "your resume link") if resume else ""
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
@@ -159,7 +167,12 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("applications:detail", pk=application.pk)
         submit = "submit" in request.POST
         form = questionnaires.QuestionnaireForm(
-            request.POST, request.FILES, questions=questions, answers=answers, draft=not submit
+            request.POST,
+            request.FILES,
+            questions=questions,
+            answers=answers,
+            draft=not submit,
+            resume_on_file=_resume_on_file(application),
         )
         if form.is_valid():
             questionnaires.save_answers(application, form, by=request.user, submit=submit)
@@ -171,7 +184,9 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Draft saved.")
             return redirect("applications:questionnaire", pk=application.pk)
     else:
-        form = questionnaires.QuestionnaireForm(questions=questions, answers=answers, draft=True)
+        form = questionnaires.QuestionnaireForm(
+            questions=questions, answers=answers, draft=True, resume_on_file=_resume_on_file(application)
+        )
     return render(
         request,
         "applications/questionnaire.html",

@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from program import views as program_views
 
@@ -11,6 +13,8 @@ admin.site.site_title = "Runway"
 
 urlpatterns = [
     path("healthz", program_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: send them to the real icon.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("applications/", include("applications.urls")),

@@ -170,3 +170,9 @@ def test_send_task_with_broker_down_logs_a_clear_line_and_returns_false(caplog, 
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
         "Broker unavailable, tests.noop not queued (the periodic sweep will retry)"
     ]
+
+
+def test_the_favicon_is_found(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")

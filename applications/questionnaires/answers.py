@@ -33,13 +33,26 @@ def can_edit(application: Application, at: datetime.datetime | None = None) -> b
 class QuestionnaireForm(forms.Form):
     """One field per question. `draft=True` makes every field optional (saving is not submitting)."""
 
-    def __init__(self, *args, questions: list[Question], answers: dict[int, Answer], draft: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        questions: list[Question],
+        answers: dict[int, Answer],
+        draft: bool = False,
+        resume_on_file: str = "",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
             answer = answers.get(question.pk)
             field = form_field(question)
             field.required = question.required and not draft
+            if question.kind == K.FILE and "resume" in question.key and resume_on_file:
+                # The resume came by email already: never ask for it again, only offer to replace it.
+                field.required = False
+                field.label = "Replace your resume (optional)"
+                field.help_text = f"We have your resume “{resume_on_file}”; upload a file only to replace it."
             if question.kind == K.FILE and answer and answer.file:
                 field.required = False  # a file already given stays
             if answer is not None and question.kind != K.FILE:

@@ -3,6 +3,7 @@ outbox in batches, and curriculum access requests."""
 
 from __future__ import annotations
 
+import re
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -102,6 +103,9 @@ def segment_counts() -> dict[str, int]:
     return counts
 
 
+GREETING = re.compile(r"\s*(hello|hi|hey|dear|good (morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
+
+
 def compose(subject: str, body: str, segment: str, *, by: User | None, call=None) -> Announcement:
     if segment and segment not in Interest.values:
         raise UpdatesError(f"Unknown segment {segment!r}.")
@@ -122,6 +126,7 @@ def send(announcement: Announcement, *, batch_size: int = 1000) -> int:
         raise UpdatesError("This announcement was already sent.")
     subject = outbox.header_safe(announcement.subject, 300)
     domain = settings.OUTBOUND_MESSAGE_ID_DOMAIN
+    greet = not GREETING.match(announcement.body)  # the text has its own "Hello,": no second one
     total, batch = 0, []
 
     def flush():
@@ -139,7 +144,7 @@ def send(announcement: Announcement, *, batch_size: int = 1000) -> int:
                 subject=subject,
                 body_text=render_to_string(
                     "emails/announcement-body.txt",
-                    {"body": announcement.body, "name": name, "unsubscribe_url": unsubscribe_url},
+                    {"body": announcement.body, "name": name if greet else "", "unsubscribe_url": unsubscribe_url},
                 ),
                 message_id=make_msgid(domain=domain),
                 headers=unsubscribe_headers(unsubscribe_url),

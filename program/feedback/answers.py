@@ -166,10 +166,15 @@ def chart(table: pd.DataFrame, role: str = Role.PARTICIPANT.value, width: int = 
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="4" y="{y(level) + 4:.1f}" font-size="10">{level}</text>')
     for score, colour in colours.items():
-        points = [f"{x[d]:.1f},{y(v):.1f}" for d, v in zip(days, data[score].tolist(), strict=True) if pd.notna(v)]
-        if points:
+        values = [(d, v) for d, v in zip(days, data[score].tolist(), strict=True) if pd.notna(v)]
+        points = [f"{x[d]:.1f},{y(v):.1f}" for d, v in values]
+        if len(points) > 1:
             parts.append(
                 f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"><title>{escape(LABELS[score])}</title></polyline>'
+            )
+        for d, v in values:  # a dot per day, so one day of answers shows too
+            parts.append(
+                f'<circle cx="{x[d]:.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}"><title>{escape(LABELS[score])}, day {d}: {v:.1f}</title></circle>'
             )
     for d in days:
         parts.append(f'<text x="{x[d]:.1f}" y="{height - 4}" font-size="10" text-anchor="middle">{d}</text>')

@@ -111,7 +111,8 @@ def summary(request: HttpRequest, slug: str) -> HttpResponse:
         "program/feedback_summary.html",
         {
             "cohort": cohort,
-            "rows": table.to_dict("records"),
+            # Empty cells are None (shown as "–"), never NaN (which templates print as "nan").
+            "rows": table.astype(object).where(table.notna(), None).to_dict("records"),
             "chart": feedback.chart(table),
             "ta_chart": feedback.chart(table, Role.TA.value),
             "texts": feedback.texts(cohort),

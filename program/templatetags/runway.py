@@ -25,3 +25,19 @@ def words(value) -> str:
 def role_label(value) -> str:
     """A role code as its label ("ta" → "TA")."""
     return Role(value).label if value in Role.values else words(value)
+
+
+_TYPES = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (DOCX)",
+    "application/vnd.oasis.opendocument.text": "OpenDocument (ODT)",
+    "application/rtf": "RTF",
+    "text/rtf": "RTF",
+    "text/plain": "Text",
+}
+
+
+@register.filter
+def file_type(content_type) -> str:
+    """A document's type in a word ("PDF", "Word (DOCX)") instead of its MIME type."""
+    return _TYPES.get(str(content_type or ""), str(content_type or "") or "link")

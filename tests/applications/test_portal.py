@@ -248,3 +248,20 @@ def test_a_message_stored_but_never_processed_is_picked_up_by_the_sweep(grant_ca
 
     message.refresh_from_db()
     assert (swept, again, message.outcome) == (1, 0, "application_created")
+
+
+def test_the_questionnaire_never_asks_again_for_a_resume_already_emailed(client, grant_call):
+    raw = (
+        b"From: Rea Resume <rea@example.org>\r\nTo: apply+grants-2027@localhost\r\nSubject: Application\r\n"
+        b"Message-ID: <rea-1@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nHere is my CV.\r\n--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="rea-cv.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + __import__("base64").b64encode(pdf("cv"))
+        + b"\r\n--b--\r\n"
+    )
+    application = intake.ingest(raw, source="stdin").application
+    client.force_login(application.applicant)
+
+    page = client.get(reverse("applications:questionnaire", kwargs={"pk": application.pk})).content.decode()
+
+    assert "We have your resume “rea-cv.pdf”" in page and "Replace your resume (optional)" in page

@@ -145,3 +145,22 @@ def test_access_request_approved_with_version_then_revoked(
     )
     with pytest.raises(updates.UpdatesError, match="already revoked"):
         updates.decide_access(request, approve=True, by=organizer)
+
+
+@pytest.mark.parametrize(
+    "body,expected_start",
+    [
+        ("Applications for MLAB4 are open.", "Hello Lena Fischer,\n\nApplications"),
+        ("Hello,\nMLAB4 is open.", "Hello,\nMLAB4"),
+    ],
+)
+def test_an_announcement_greets_once(organizer, body, expected_start):
+    Subscriber.objects.create(
+        email="lena@example.org", email_hash=Subscriber.hash_of("lena@example.org"), name="Lena Fischer",
+        interests=["bootcamp"], state=Subscriber.State.CONFIRMED,
+    )  # fmt: skip
+    announcement = updates.compose("MLAB4", body, "bootcamp", by=organizer)
+
+    updates.send(announcement)
+
+    assert OutboundMessage.objects.get(announcement=announcement).body_text.startswith(expected_start)

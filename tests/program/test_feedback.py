@@ -104,3 +104,15 @@ def test_end_survey_summary_and_chart(crowd, client, coordinator):
         csv.splitlines()[0]
         == "role,day,date,responses,expected,response_rate,how_went,difficulty,pair_experience,lecture_usefulness"
     )
+
+
+def test_one_day_of_answers_draws_a_chart_and_no_cell_says_nan(crowd, client, coordinator):
+    cohort, people, tas, days = crowd
+    feedback.submit_day(people[0], days[0], {"how_went": 4, "difficulty": 3, "text": ""})
+    client.force_login(coordinator)
+
+    page = client.get(reverse("program:feedback-summary", kwargs={"slug": cohort.slug})).content.decode()
+
+    assert "<circle" in page  # a dot per score on the one day answered
+    assert "nan" not in page.lower().replace("nancy", "")
+    assert "–" in page  # the unanswered scores
