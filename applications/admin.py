@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from program.validators import URL_FORMFIELDS
+
 from .models import (
     Application,
     ApplicationEvent,
@@ -98,6 +100,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELDS
     list_display = ("application", "kind", "version", "original_filename", "content_type", "uploaded_at")
     list_filter = ("kind", "content_type")
     list_select_related = ("application__applicant",)

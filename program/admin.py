@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Cohort, Enrollment, LabMachine, ProgramDay, RoleAssignment, Room, User, WorkerHeartbeat
+from .validators import URL_FORMFIELDS
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -61,6 +62,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(LabMachine)
 class LabMachineAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FORMFIELDS
     list_display = ("name", "url", "room", "active", "last_success_at", "consecutive_failures")
     list_filter = ("active", "room")
     readonly_fields = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import models
 from django.utils.deconstruct import deconstructible
 
 from .text import clean_name, is_safe_url
@@ -57,3 +58,7 @@ class NameField(forms.CharField):
 
     def to_python(self, value):
         return clean_name(super().to_python(value))
+
+
+# For admin classes whose models have URL fields: an https default and the http(s)-only check.
+URL_FORMFIELDS = {models.URLField: {"form_class": HttpURLField}}

@@ -224,3 +224,23 @@ def test_search_finds_applications_of_every_call_by_name_or_email(client, organi
     assert by_name.context["page"].paginator.count == 2 * count
     assert {a.call_id for a in by_name.context["page"]} == {a.call_id for a in by_name.context["page"].object_list}
     assert [a.applicant.email for a in by_email.context["page"]] == ["m0@example.org", "m0@example.org"]
+
+
+def test_the_admin_never_links_a_file_through_the_unserved_media_url(client, organizer, settings):
+    from applications.models import Document
+
+    settings.INBOUND_ADDRESS = "apply@localhost"
+    message = _ingest("02_pdf_resume.eml").message
+    document = Document.objects.get(source_message=message)
+    organizer.is_staff = organizer.is_superuser = True
+    organizer.save()
+    client.force_login(organizer)
+
+    pages = [
+        client.get(reverse("admin:applications_inboundmessage_change", args=[message.pk])),
+        client.get(reverse("admin:applications_document_change", args=[document.pk])),
+    ]
+
+    assert [p.status_code for p in pages] == [200, 200]
+    assert all(settings.MEDIA_URL not in p.content.decode() for p in pages)
+    assert reverse("applications:inbound-raw", args=[message.pk]) in pages[0].content.decode()
