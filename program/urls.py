@@ -1,6 +1,6 @@
 from django.urls import path
 
-from program import views
+from program import devmail, views
 from program.cohorts import views as views_schedule
 from program.feedback import views as views_feedback
 from program.labs import views as views_progress
@@ -30,6 +30,7 @@ urlpatterns = [
         name="withdraw-enrollment",
     ),
     path("profile/", views.profile, name="profile"),
+    path("dev/mail/", devmail.dev_mail, name="dev-mail"),
     path("calendar/", views.my_calendar, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
 ]

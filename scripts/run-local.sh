@@ -5,8 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-True}"
 PORT="${PORT:-8000}"
+# Links in emails point at this server (PORT=8101 make run mails links to :8101).
+export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT}}"
+# Every email (sign-in codes from the web, everything the worker sends) lands in one folder, shown at
+# /dev/mail/ while DEBUG is on.
+export EMAIL_URL="${EMAIL_URL:-filemail://$(pwd)/var/mail}"
 BIN=.venv/bin
-mkdir -p var/log
+mkdir -p var/log var/mail
 
 $BIN/python manage.py migrate --no-input -v0
 $BIN/python manage.py seed_demo > var/log/seed.txt
@@ -36,6 +41,7 @@ cat <<TXT
   Runway is running at http://127.0.0.1:${PORT}/
   Health: http://127.0.0.1:${PORT}/healthz   Admin: http://127.0.0.1:${PORT}/admin/
   Worker and beat logs: var/log/worker.log, var/log/beat.log
+  Every email Runway sends (sign-in codes too): http://127.0.0.1:${PORT}/dev/mail/  (files in var/mail/)
 
 TXT
 cat var/log/seed.txt

@@ -42,6 +42,7 @@ MATRIX = [
     ("program:home", None, "get", {"anonymous": 302, "nobody": 200}, 302),
     ("program:profile", None, "get", {"anonymous": 302}, 200),
     ("program:calendar", None, "get", {"anonymous": 302}, 200),
+    ("program:dev-mail", None, "get", {}, 404),  # development only (DEBUG and the file email backend)
     ("program:feed", "bad_feed", "get", {}, 404),
     ("program:dashboard", "role:organizer", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("program:dashboard", "role:coordinator", "get", {"anonymous": 302, "coordinator": 200}, 403),
