@@ -1,4 +1,4 @@
-"""A pair's workspace: week 1 done, attention half right, transformer blocks not started."""
+"""A pair's workspace: week 1 done, attention half right, transformer blocks half done."""
 
 import math
 
@@ -71,4 +71,4 @@ def layer_norm(xs, eps=1e-5):
 
 
 def causal_mask(n):
-    raise NotImplementedError
+    return [[j <= i for j in range(n)] for i in range(n)]
