@@ -15,7 +15,7 @@ from django.db.models.functions import Cast
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from applications.models import Answer, Application, Call, Review, ReviewAssignment
+from applications.models import Answer, Application, ApplicationState, Call, Review, ReviewAssignment
 from applications.review.scoring import calibrated_scores
 
 SORTS = {
@@ -108,6 +108,7 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
     def fmt(value):
         return "" if pd.isna(value) else f"{value:.2f}"
 
+    state_label, source_label = dict(ApplicationState.choices), dict(Application.Source.choices)
     rows = []
     for r in frame.itertuples(index=False):
         disagree = bool(r.disagreement)
@@ -120,9 +121,9 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
             r.pk,
             r.name,
             r.state,
-            r.state,
+            state_label.get(r.state, r.state),  # words, never the code
             r.background,
-            r.source,
+            source_label.get(r.source, r.source),
             r.n_reviews,
             r.assigned,
             fmt(r.raw_mean),
