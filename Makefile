@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test bench lint migrate seed clean
+.PHONY: install run test bench lint migrate seed clean screenshots
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Screenshots of each role's main pages from a fresh demo (docs/screenshots/; needs Debian's chromium).
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -62,6 +62,19 @@ def instance_for(cohort: Cohort, days: list[ProgramDay], *, history_days: list[P
     }
 
 
+# The engine's rule-breach codes, as a coordinator reads them on the week board.
+BREACHES = {
+    "unknown_day": "days the schedule does not know",
+    "unknown_id": "people the cohort does not know",
+    "double_booked": "people in two groups on one day",
+    "absent_scheduled": "absent people put in a group",
+    "present_unassigned": "people present but in no group (enrolled after the pairs were made: regenerate)",
+    "bad_group_size": "groups of the wrong size",
+    "do_not_pair": "groups breaking a do-not-pair rule",
+    "trio_rule": "days with more trios than needed",
+}
+
+
 def generate(cohort: Cohort, *, from_day: date | None = None, seed: int = 0) -> dict:
     """(Re)generate every day from `from_day` (default: today) on; returns the engine's quality figures."""
     from_day = from_day or timezone.localdate()
@@ -121,4 +134,9 @@ def quality(cohort: Cohort) -> dict:
         instance["participants"].append(
             {"id": person, "skill": 3, "background": "professional", "site": "in_person", "tz_offset_h": 0}
         )
-    return {**pairing.metrics(instance, schedule), "violations": dict(pairing.violations(instance, schedule))}
+    breaches = pairing.violations(instance, schedule)
+    return {
+        **pairing.metrics(instance, schedule),
+        "violations": dict(breaches),
+        "breaches": [f"{BREACHES.get(code, code.replace('_', ' '))}: {n}" for code, n in sorted(breaches.items())],
+    }

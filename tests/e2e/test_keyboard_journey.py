@@ -35,9 +35,7 @@ def _tab_to(page, *, name: str = "", text: str = "", limit: int = 80) -> dict:
 def test_applying_on_the_web_form_by_keyboard_alone(transactional_db, live_server, page):
     call = CallFactory(kind="grant", slug="grants-keyboard", name="Retraining grants")
     page.goto(f"{live_server.url}/applications/apply/{call.slug}/")
-    marker = page.evaluate(
-        "() => getComputedStyle(document.querySelector('label[for=id_name]'), '::after').content"
-    )
+    marker = page.evaluate("() => getComputedStyle(document.querySelector('label[for=id_name]'), '::after').content")
     resume_marker = page.evaluate(
         "() => getComputedStyle(document.querySelector('label[for=id_resume]'), '::after').content"
     )

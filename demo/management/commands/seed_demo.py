@@ -52,17 +52,18 @@ class Command(BaseCommand):
         if not created:
             return  # built by an earlier run: nothing changes
         full = copy == 0
-        cohort.build_schedule(program, rng)
         the_calls = calls.build_calls(program, copy, suffix, label)
         accepted_grants = calls.build_applications(the_calls, suffix, organizer, rng, full=full)
         reviewers = [User.objects.get(email="reviewer@runway.test"), User.objects.get(email="interviewer@runway.test")]
         for kind in (CallKind.PARTICIPANT, CallKind.TA):
             calls.build_reviews(the_calls[kind], reviewers, organizer)
+        if full:
+            calls.build_interviews(program, the_calls[CallKind.PARTICIPANT], reviewers[1], organizer)
+            calls.build_offers(the_calls[CallKind.PARTICIPANT], organizer)  # the confirmed join the cohort
+            calls.build_ta_offer_letter(the_calls[CallKind.TA], organizer)
+        cohort.build_schedule(program, rng)  # after the offers: everyone enrolled is paired
         if not full:
             return
-        calls.build_interviews(program, the_calls[CallKind.PARTICIPANT], reviewers[1], organizer)
-        calls.build_offers(the_calls[CallKind.PARTICIPANT], organizer)
-        calls.build_ta_offer_letter(the_calls[CallKind.TA], organizer)
         grants.build_grants(accepted_grants, organizer, payer)
         cohort.build_feedback(program, rng)
         cohort.build_calendar_feeds(program)
