@@ -1,5 +1,6 @@
 """The applicant's way through: personal link → questionnaire (drafts, autosave, submit) → status page."""
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -265,3 +266,14 @@ def test_the_questionnaire_never_asks_again_for_a_resume_already_emailed(client,
     page = client.get(reverse("applications:questionnaire", kwargs={"pk": application.pk})).content.decode()
 
     assert "We have your resume “rea-cv.pdf”" in page and "Replace your resume (optional)" in page
+
+
+def test_a_refused_field_says_why_next_to_itself(client, grant_call):
+    """Errors are tied to their fields: the input is marked invalid and described by its error."""
+    url = reverse("applications:apply", kwargs={"slug": grant_call.slug})
+    page = client.post(url, {"name": "Eve Example", "email": "not an address"}).content.decode()
+
+    assert re.search(r'<input[^>]*name="email"[^>]*aria-invalid="true"', page)
+    assert re.search(r'<input[^>]*name="email"[^>]*aria-describedby="id_email_error"', page)
+    assert re.search(r'<ul class="errorlist" id="id_email_error">\s*<li>Enter a valid email address', page)
+    assert 'name="name"' in page and not re.search(r'<input[^>]*name="name"[^>]*aria-invalid', page)
