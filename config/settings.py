@@ -34,6 +34,22 @@ else:
             "(`make run` does this for you)."
         ) from None
 
+# Fernet keys sealing bank details (grants/payments/vault.py), newest first. Required in production;
+# under DEBUG a key derived from SECRET_KEY is used when none is set.
+PAYOUT_ENCRYPTION_KEYS = env.list("PAYOUT_ENCRYPTION_KEYS", default=[])
+if not PAYOUT_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set the PAYOUT_ENCRYPTION_KEYS environment variable. It holds one or more Fernet keys, comma-separated; "
+            "make one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    import base64
+    import hashlib
+
+    PAYOUT_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(b"payout:" + SECRET_KEY.encode()).digest()).decode()
+    ]
+
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -295,6 +311,14 @@ INTERVIEWS_PER_DAY_CAP = env.int("INTERVIEWS_PER_DAY_CAP", default=6)
 # Grants whose total stipend is above this need a second, different approver.
 GRANT_SECOND_APPROVAL_ABOVE = env.float("GRANT_SECOND_APPROVAL_ABOVE", default=10000)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
+# Payouts (grants/payments/): the account stipends are paid from (the debtor of SEPA files; the example
+# IBAN below is refused by `check --deploy`), the business days between export and execution, and whether
+# an installment needs the grantee's tax form for its calendar year.
+PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Runway Grants")
+PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="DE89370400440532013000")
+PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="COBADEFFXXX")
+PAYOUT_EXECUTION_DAYS = env.int("PAYOUT_EXECUTION_DAYS", default=1)
+GRANT_TAX_FORM_REQUIRED = env.bool("GRANT_TAX_FORM_REQUIRED", default=False)
 
 # Lab progress pulls (program/progress.py): per pull, a connect and a read timeout and a total deadline
 # (a trickling agent cannot hold a pull past it); the whole round has its own deadline.

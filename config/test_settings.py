@@ -21,6 +21,7 @@ def _port_open(host: str, port: int) -> bool:
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789-abcdefghijklmnop")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("PAYOUT_ENCRYPTION_KEYS", "dGVzdC1vbmx5LXBheW91dC1rZXktMDEyMzQ1Njc4OTA=")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "False")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "False")

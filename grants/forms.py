@@ -2,7 +2,9 @@ from django import forms
 from django.conf import settings
 
 from applications.intake.documents import classify
+from grants.models import PayoutMethod
 from grants.payments.currencies import currency_choices
+from grants.payments.payouts import DetailsRefused, clean_iban
 from program.validators import NameField
 
 
@@ -28,20 +30,63 @@ class BatchPaidForm(forms.Form):
     reference = forms.CharField(label="Bank reference", max_length=200)
 
 
+class CurrencyForm(forms.Form):
+    currency = CurrencyField(label="Currency")
+
+
+class StatementForm(forms.Form):
+    statement = forms.FileField(label="Bank statement (camt.053 XML or Wise CSV)")
+
+
 class AcceptForm(forms.Form):
     full_name = forms.CharField(label="Type your full name to accept the grant", max_length=200)
 
 
-class PayoutForm(forms.Form):
-    method_label = forms.CharField(max_length=100)
-    reference = forms.CharField(max_length=100, required=False)
-    last4 = forms.RegexField(
-        regex=r"^\d{4}$", required=False, label="Last four digits", error_messages={"invalid": "Exactly four digits."}
+class BankDetailsForm(forms.Form):
+    """How the grantee is paid. IBAN and BIC are checked with schwifty; fields not needed by the method
+    chosen are ignored."""
+
+    method = forms.ChoiceField(choices=PayoutMethod.choices, widget=forms.RadioSelect, label="How should we pay you?")
+    holder = forms.CharField(max_length=140, required=False, label="Account holder (as the bank knows them)")
+    iban = forms.CharField(max_length=42, required=False, label="IBAN")
+    bic = forms.CharField(max_length=11, required=False, label="BIC", help_text="Only where your bank needs it.")
+    wise_email = forms.EmailField(required=False, label="Email of your Wise account")
+    account_number = forms.CharField(
+        max_length=34, required=False, label="Account number (Wise, outside IBAN countries)"
     )
-    tax_form_status = forms.ChoiceField(
-        choices=[("missing", "Missing"), ("received", "Received"), ("verified", "Verified")]
-    )
-    tax_form = forms.FileField(required=False, label="Tax form (PDF)")
+    routing_number = forms.CharField(max_length=12, required=False, label="Routing number (ABA, for USD accounts)")
+    method_label = forms.CharField(max_length=100, required=False, label="Other method: what it is")
+    reference = forms.CharField(max_length=100, required=False, label="Payee reference")
+
+    def __init__(self, *args, staff: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:  # another method is recorded by the payments team, not chosen by the grantee
+            self.fields["method"].choices = [c for c in PayoutMethod.choices if c[0] != PayoutMethod.OTHER]
+            del self.fields["method_label"], self.fields["reference"]
+
+    def clean(self):
+        data = super().clean()
+        method = data.get("method")
+        if method == PayoutMethod.IBAN or (method == PayoutMethod.WISE and data.get("iban")):
+            try:
+                data["iban"], data["bic"] = clean_iban(data.get("iban", ""), data.get("bic", ""))
+            except DetailsRefused as exc:
+                self.add_error("bic" if "BIC" in str(exc) and data.get("iban") else "iban", str(exc))
+        if method == PayoutMethod.IBAN and not data.get("holder"):
+            self.add_error("holder", "Give the account holder's name as the bank knows it.")
+        if method == PayoutMethod.WISE and not (
+            data.get("wise_email") or data.get("iban") or data.get("account_number")
+        ):
+            self.add_error("wise_email", "Give the email of your Wise account, or your account details.")
+        if method == PayoutMethod.OTHER and not data.get("method_label"):
+            self.add_error("method_label", "Say which method it is.")
+        return data
+
+
+class TaxFormForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, label="Calendar year")
+    kind = forms.ChoiceField(choices=[("W-8BEN", "W-8BEN"), ("W-9", "W-9"), ("other", "Other tax form")])
+    tax_form = forms.FileField(label="Tax form (PDF)")
 
     def clean_tax_form(self):
         """A tax form is a PDF (checked by its structure, not its name), at most UPLOAD_MAX_BYTES."""

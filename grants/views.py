@@ -3,28 +3,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.models import Offer
 from grants import checkins, letters, outcomes
 from grants.access import grant_for_user
-from grants.payments import batches as payments
 from grants.payments.ledger import grant_ledger, program_ledger
 from program.access import require_perm
-from program.exports import csv_response, download
+from program.exports import csv_response
 from program.forms import errors_sentence
 
 from .forms import (
     AcceptForm,
-    BatchPaidForm,
     CheckInForm,
     ExtensionForm,
     NewGrantForm,
     NoteForm,
     OutcomeForm,
-    PayoutForm,
     ReasonForm,
     TALetterForm,
 )
@@ -33,14 +30,8 @@ from .models import (
     Grant,
     GrantLetter,
     GrantState,
-    Installment,
-    InstallmentState,
     Payment,
-    PaymentBatch,
-    PayoutDetails,
 )
-from .payments.formats import PAYOUT_FORMATS
-from .payments.payouts import update_payout_details
 from .services import (
     ApprovalError,
     TransitionNotAllowed,
@@ -171,62 +162,6 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("grants:detail", pk=grant.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def payments_page(request: HttpRequest) -> HttpResponse:
-    """Due installments and payment batches (payments permission only)."""
-    require_perm(request, "grants.pay")
-    if request.method == "POST":
-        batch, skipped = payments.create_batch(by=request.user)
-        if skipped:
-            messages.warning(
-                request,
-                f"{len(skipped)} installment(s) of grants you approved were left out: someone else must pay them.",
-            )
-        messages.success(request, f"Batch #{batch.pk} with {batch.installments.count()} installment(s).")
-        return redirect("grants:batch", pk=batch.pk)
-    due = (
-        Installment.objects.filter(state__in=[InstallmentState.DUE, InstallmentState.HELD])
-        .select_related("grant__grantee")
-        .order_by("due_on")
-    )
-    batches = PaymentBatch.objects.select_related("created_by").order_by("-created_at")[:50]
-    return render(request, "grants/payments.html", {"due": due[:500], "batches": batches})
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def batch(request: HttpRequest, pk: int) -> HttpResponse:
-    require_perm(request, "grants.pay")
-    batch = get_object_or_404(PaymentBatch, pk=pk)
-    form = BatchPaidForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            paid, total = payments.pay_batch(batch, by=request.user, reference=form.cleaned_data["reference"])
-        except payments.PaymentRefused as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"{paid} installment(s) recorded paid, {total} in all.")
-        return redirect("grants:batch", pk=batch.pk)
-    items = batch.installments.select_related("grant__grantee").order_by("due_on")
-    return render(
-        request,
-        "grants/batch.html",
-        {"batch": batch, "items": items, "form": form, "formats": PAYOUT_FORMATS.values()},
-    )
-
-
-@require_GET
-@login_required
-def batch_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    require_perm(request, "grants.pay")
-    batch = get_object_or_404(PaymentBatch, pk=pk)
-    payout_format = PAYOUT_FORMATS.get(fmt)
-    if payout_format is None:
-        raise Http404(f"No payout format {fmt!r}; there are {', '.join(PAYOUT_FORMATS)}.")
-    return download(payout_format.render(batch), payout_format.content_type, f"payment-batch-{batch.pk}.{fmt}")
-
-
 @require_GET
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
@@ -297,27 +232,6 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def payout(request: HttpRequest, pk: int) -> HttpResponse:
-    """Payout details of a grant's grantee: the payments role only, every change recorded."""
-    require_perm(request, "grants.pay")
-    grant = grant_for_user(request, pk)
-    details = PayoutDetails.objects.filter(grantee=grant.grantee).first()
-    initial = (
-        {f: getattr(details, f) for f in ("method_label", "reference", "last4", "tax_form_status")} if details else {}
-    )
-    form = PayoutForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        update_payout_details(
-            grant.grantee, by=request.user, **{k: v for k, v in form.cleaned_data.items() if k != "tax_form" or v}
-        )
-        messages.success(request, "Payout details saved.")
-        return redirect("grants:payout", pk=grant.pk)
-    changes = details.changes.select_related("changed_by").order_by("-changed_at") if details else []
-    return render(request, "grants/payout.html", {"grant": grant, "form": form, "details": details, "changes": changes})
 
 
 @require_http_methods(["GET", "POST"])

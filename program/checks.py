@@ -39,4 +39,12 @@ def check_production_services(app_configs, **kwargs):
                 id="runway.W004",
             )
         )
+    if settings.PAYOUT_DEBTOR_IBAN == "DE89370400440532013000":
+        problems.append(
+            Warning(
+                "Payout files would be paid from the example account.",
+                hint="Set PAYOUT_DEBTOR_NAME, PAYOUT_DEBTOR_IBAN and PAYOUT_DEBTOR_BIC to the program's bank account.",
+                id="runway.W005",
+            )
+        )
     return problems

@@ -84,3 +84,25 @@ class GrantFactory(factory.django.DjangoModelFactory):
     grantee = factory.SubFactory(UserFactory)
     monthly_stipend = Decimal("3000.00")
     start_date = date(2026, 1, 15)
+
+
+def bank_details(
+    grantee: User, *, iban: str = "DE89370400440532013000", holder: str = "", method: str = "iban", **more
+):
+    """Confirmed payout details (as if entered and then confirmed by a second person), sealed as the app
+    seals them."""
+    from grants.models import PayoutDetails
+    from grants.payments import vault
+
+    secret = {"holder": holder or grantee.full_name or "Account Holder", "iban": iban, **more}
+    secret = {k: v for k, v in secret.items() if v}
+    details, _ = PayoutDetails.objects.update_or_create(
+        grantee=grantee,
+        defaults={
+            "method": method,
+            "sealed": vault.seal(secret),
+            "last4": (secret.get("iban") or secret.get("account_number") or secret.get("wise_email", ""))[-4:],
+            "confirmed_at": timezone.now(),
+        },
+    )
+    return details

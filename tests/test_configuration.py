@@ -17,6 +17,9 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
     "CACHE_URL": "rediscache://redis.example.org:6379/1",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+    "PAYOUT_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1rZXktZm9yLXRoZS1jaGVjay0wMTI=",
+    "PAYOUT_DEBTOR_IBAN": "NL91ABNA0417164300",
+    "PAYOUT_DEBTOR_BIC": "ABNANL2A",
 }
 
 
@@ -36,15 +39,15 @@ def test_check_deploy_with_production_values_prints_no_warning(tmp_path):
 
 
 def test_check_deploy_names_each_embedded_default_left_in_production(tmp_path):
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYOUT_ENCRYPTION_KEYS")}
 
     result = _manage("check", "--deploy", env=env, tmp_path=tmp_path)
 
-    for check_id in ("runway.W001", "runway.W002", "runway.W003", "runway.W004"):
+    for check_id in ("runway.W001", "runway.W002", "runway.W003", "runway.W004", "runway.W005"):
         assert check_id in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "PAYOUT_ENCRYPTION_KEYS"])
 def test_missing_production_setting_gives_a_message_not_a_traceback(tmp_path, missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
 

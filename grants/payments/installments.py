@@ -1,10 +1,12 @@
 """Installments: a grant's monthly stipends and every change of their state.
 
 `INSTALLMENTS` is the table of allowed moves; every change goes through `program.statemachine`, with an
-event (who, when, from, to, why). A scheduled installment becomes due on its date (or held, while an
-earlier check-in of its grant is overdue); a held one is released when the check-in arrives; a due one
-is paid once (a conditional UPDATE in `batches.pay_installment`); a paid one the bank returns is due
-again (a new attempt); anything not yet paid is cancelled with its grant.
+event (who, when, from, to, why). A scheduled installment becomes due on its date, or held with a
+reason (`hold_reason`: an overdue check-in, no confirmed bank details, no tax form for the year; see
+`holds`); a held one is released when the reason goes. A due one joins a batch, is exported in the
+batch's file and is paid once (a conditional UPDATE in `batches.pay_installment`, or a bank
+statement); a paid one the bank returns is returned, then held as a new attempt until new bank
+details are confirmed; anything not yet at the bank is cancelled with its grant.
 """
 
 from __future__ import annotations
@@ -15,21 +17,14 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from grants.models import CheckIn, Grant, GrantState, Installment
+from grants.models import CheckIn, Grant, GrantState, HoldReason, Installment
 from grants.models import InstallmentState as I
 from program.models import User
-from program.statemachine import StateMachine, change_states
+from program.statemachine import change_states
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    I.SCHEDULED: frozenset({I.DUE, I.HELD, I.CANCELLED}),
-    I.DUE: frozenset({I.HELD, I.PAID, I.CANCELLED}),
-    I.HELD: frozenset({I.DUE, I.CANCELLED}),
-    I.PAID: frozenset({I.DUE}),  # the bank returned the money: due again, as a new attempt
-    I.CANCELLED: frozenset(),
-}
-INSTALLMENTS = StateMachine(
-    model=Installment, states=I, transitions=TRANSITIONS, noun="installment", timestamp_field=None
-)
+from .holds import hold, hold_unpayable
+from .states import INSTALLMENTS, TRANSITIONS  # noqa: F401
+
 LIVE_GRANTS = (GrantState.APPROVED, GrantState.ACTIVE)
 
 
@@ -62,33 +57,39 @@ def _overdue_checkin_before(installment_ref: str = "due_on", today: date | None 
 
 def mark_due(today: date | None = None, *, by: User | None = None) -> int:
     """Daily: scheduled installments of live grants whose date has come become due, or held while an
-    earlier check-in of their grant is overdue. Returns how many became due."""
+    earlier check-in of their grant is overdue, or while they cannot be paid (no confirmed bank
+    details, no tax form: `holds`). Returns how many became due and stay due."""
     today = today or timezone.localdate()
     arrived = Installment.objects.filter(state=I.SCHEDULED, due_on__lte=today, grant__state__in=LIVE_GRANTS)
     late = _overdue_checkin_before(today=today)
-    change_states(
-        arrived.filter(Exists(late)), to=I.HELD, by=by, machine=INSTALLMENTS, fields={"state_note": HELD_NOTE},
-        note=HELD_NOTE,
-    )  # fmt: skip
-    return len(
-        change_states(arrived.exclude(Exists(late)), to=I.DUE, by=by, machine=INSTALLMENTS, note="its date came")
-    )
+    hold(arrived.filter(Exists(late)), HoldReason.CHECKIN, by=by, note=HELD_NOTE)
+    due = change_states(arrived.exclude(Exists(late)), to=I.DUE, by=by, machine=INSTALLMENTS, note="its date came")
+    held = hold_unpayable(Installment.objects.filter(pk__in=due), by=by)
+    return len(due) - sum(len(ids) for ids in held.values())
 
 
 HELD_NOTE = "waiting for an overdue check-in"
 
 
 def release_held(grant: Grant, *, by: User | None, today: date | None = None) -> int:
-    """A check-in arrived: the grant's held installments with no other overdue check-in before them are due."""
-    held = Installment.objects.filter(grant=grant, state=I.HELD).exclude(Exists(_overdue_checkin_before(today=today)))
+    """A check-in arrived: the grant's installments held for a check-in, with no other overdue check-in
+    before them, are due (or held for another reason that remains)."""
+    held = Installment.objects.filter(grant=grant, state=I.HELD, hold_reason=HoldReason.CHECKIN).exclude(
+        Exists(_overdue_checkin_before(today=today))
+    )
     note = "released: check-in received"
-    return len(change_states(held, to=I.DUE, by=by, machine=INSTALLMENTS, note=note, fields={"state_note": note}))
+    due = change_states(
+        held, to=I.DUE, by=by, machine=INSTALLMENTS, note=note, fields={"state_note": note, "hold_reason": ""}
+    )
+    still = hold_unpayable(Installment.objects.filter(pk__in=due), by=by)
+    return len(due) - sum(len(ids) for ids in still.values())
 
 
 def cancel_unpaid(grant: Grant, *, by: User | None, reason: str) -> int:
-    """Every installment of the grant not yet paid is cancelled, with the reason."""
+    """Every installment of the grant not yet at the bank is cancelled, with the reason (an exported one
+    is the bank's now: a statement says whether it was paid)."""
     note = f"grant cancelled: {reason}"[:300]
-    unpaid = Installment.objects.filter(grant=grant, state__in=[I.SCHEDULED, I.DUE, I.HELD])
+    unpaid = Installment.objects.filter(grant=grant, state__in=[I.SCHEDULED, I.DUE, I.HELD, I.IN_BATCH])
     cancelled = change_states(
         unpaid, to=I.CANCELLED, by=by, machine=INSTALLMENTS, note=note, fields={"state_note": note}
     )

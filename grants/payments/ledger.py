@@ -17,8 +17,20 @@ from grants.models import InstallmentState as I
 ZERO = Decimal("0.00")
 
 
+# Columns of the ledgers: money on its way (in a batch, sent to the bank) is still due; a returned
+# installment waiting for new details is held.
+COLUMN = {I.IN_BATCH: I.DUE, I.EXPORTED: I.DUE, I.RETURNED: I.HELD}
+
+
+def _columns(by_state: dict) -> dict:
+    merged: dict = {}
+    for state, total in by_state.items():
+        merged[COLUMN.get(state, state)] = merged.get(COLUMN.get(state, state), ZERO) + total
+    return merged
+
+
 def grant_ledger(grant: Grant) -> dict[str, Decimal]:
-    by_state = dict(grant.installments.order_by().values_list("state").annotate(total=Sum("amount")))
+    by_state = _columns(dict(grant.installments.order_by().values_list("state").annotate(total=Sum("amount"))))
     paid = Payment.objects.filter(installment__grant=grant).aggregate(total=Sum("amount"))["total"] or ZERO
     committed = sum((v for k, v in by_state.items() if k != I.CANCELLED), ZERO)
     return {
@@ -42,6 +54,7 @@ def program_ledger() -> pd.DataFrame:
         return pd.DataFrame(
             columns=["month", "currency", "scheduled", "due", "held", "cancelled", "paid", "outstanding"]
         )
+    installments["state"] = [COLUMN.get(state, state) for state in installments["state"]]
     installments["month"] = pd.to_datetime(installments["due_on"]).dt.strftime("%Y-%m")
     wide = installments.pivot_table(
         index=["month", "currency"], columns="state", values="amount", aggfunc="sum", fill_value=ZERO

@@ -9,12 +9,14 @@ from grants import checkins
 from grants.models import Installment
 from grants.payments.installments import mark_due
 from grants.services import approve_grant, propose_grant, transition_grant
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bank_details
 
 
 @pytest.fixture
 def active(organizer):
-    grant = propose_grant(UserFactory(), monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
+    grantee = UserFactory()
+    bank_details(grantee)
+    grant = propose_grant(grantee, monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
     approve_grant(grant, by=organizer)
     transition_grant(grant, to="active", by=organizer)
     return grant
@@ -37,6 +39,20 @@ def test_overdue_checkin_holds_the_next_installment_until_it_arrives(client, act
     assert held.state == "held" and held.state_note == "waiting for an overdue check-in"
     assert Installment.objects.get(pk=held.pk).state == "due"
     assert list(active.installments.values_list("number", "state")) == [(1, "due"), (2, "due"), (3, "scheduled")]
+
+
+def test_a_released_installment_without_confirmed_bank_details_stays_held_for_them(client, active):
+    active.grantee.payout_details.delete()
+    mark_due(date(2026, 2, 15))
+    client.force_login(active.grantee)
+
+    client.post(reverse("grants:checkin", kwargs={"pk": active.checkins.get(number=1).pk}), {"studied": "RL"})
+
+    assert list(active.installments.order_by("number").values_list("state", "hold_reason")) == [
+        ("held", "bank_details"),
+        ("held", "bank_details"),
+        ("scheduled", ""),
+    ]
 
 
 def test_reminders_before_after_and_escalation_each_once(active, organizer, django_capture_on_commit_callbacks):

@@ -2,11 +2,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from grants.models import Grant, PayoutDetailsChange
-from grants.payments.payouts import update_payout_details
+from grants.models import Grant
 from grants.services import TransitionNotAllowed, approve_grant, extend_grant, propose_grant, transition_grant
 from tests.factories import UserFactory
 
@@ -29,23 +27,6 @@ def test_extension_is_a_new_grant_after_the_parent_through_approval(organizer):
     assert list(grant.extensions.all()) == [extension]
     approve_grant(extension, by=organizer)
     assert extension.installments.count() == 3
-
-
-def test_payout_changes_record_fields_not_values(organizer):
-    grantee = UserFactory()
-
-    update_payout_details(grantee, by=organizer, method_label="SEPA transfer", last4="4321")
-    update_payout_details(
-        grantee,
-        by=organizer,
-        last4="4321",
-        tax_form_status="received",
-        tax_form=ContentFile(b"%PDF-1.4 form", name="w8.pdf"),
-    )
-
-    changes = list(PayoutDetailsChange.objects.order_by("pk").values_list("fields", flat=True))
-    assert changes == [["method_label", "last4"], ["tax_form_status", "tax_form"]]
-    assert "4321" not in str(list(PayoutDetailsChange.objects.values()))
 
 
 def test_an_organizer_proposes_a_grant_directly_and_an_extension_from_the_pages(client, organizer):

@@ -10,7 +10,7 @@ from grants.payments.installments import mark_due
 from grants.services import approve_grant, propose_grant
 from program.models import Role
 from tests.conftest import activate_totp, make_person
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bank_details
 
 
 @pytest.fixture
@@ -35,20 +35,20 @@ def test_organizer_approves_on_the_page_and_sees_who_it_waits_on(client, organiz
 
 
 def test_payer_builds_a_batch_exports_and_records_it_paid(client, organizer, payer):
-    grant = propose_grant(
-        UserFactory(full_name="Gina Grantee"), monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15)
-    )
+    grantee = UserFactory(full_name="Gina Grantee")
+    bank_details(grantee)
+    grant = propose_grant(grantee, monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
     approve_grant(grant, by=organizer)
     mark_due(date(2026, 1, 31))
     client.force_login(payer)
 
-    created = client.post(reverse("grants:payments"))
+    created = client.post(reverse("grants:payments"), {"currency": "USD"})
     batch_url = created.url
     csv = client.get(batch_url.rstrip("/") + ".csv")
     client.post(batch_url, {"reference": "SEPA-2026-01"})
     ledger = client.get(reverse("grants:ledger"))
 
-    assert b"Gina Grantee" in csv.content
+    assert b"Gina Grantee" in csv.content and b"DE89370400440532013000" not in csv.content
     assert list(Payment.objects.values_list("amount", "reference")) == [(Decimal("2000.00"), "SEPA-2026-01")]
     assert ledger.context["totals"]["USD"]["paid"] == Decimal("2000.00")
 
@@ -66,38 +66,45 @@ def test_grantee_sees_their_installments_and_a_reviewer_sees_nothing(client, org
     assert other.status_code == 403
 
 
-def test_payout_details_are_for_the_payments_role_only(client, organizer, payer):
+def test_bank_details_are_the_grantees_and_the_payments_teams_and_nobody_elses(client, organizer, payer, reviewer):
     grant = propose_grant(UserFactory(), monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
     url = reverse("grants:payout", kwargs={"pk": grant.pk})
-    client.force_login(organizer)
+    client.force_login(reviewer)
     refused = client.get(url)
-    client.force_login(payer)
+    client.force_login(grant.grantee)
+    bad = client.post(url, {"method": "iban", "holder": "Gia", "iban": "DE89370400440532013001"})
+    saved = client.post(url, {"method": "iban", "holder": "Gia Grantee", "iban": "de89 3704 0044 0532 0130 00"})
+    own = client.get(url).content.decode()
+    client.force_login(organizer)
+    organizer_post = client.post(url, {"method": "iban", "holder": "X", "iban": "NL91ABNA0417164300"})
 
-    saved = client.post(url, {"method_label": "SEPA transfer", "last4": "9876", "tax_form_status": "missing"})
-    bad = client.post(url, {"method_label": "SEPA", "last4": "98x6", "tax_form_status": "missing"})
-
-    assert refused.status_code == 403 and saved.status_code == 302
-    assert b"Exactly four digits" in bad.content
-    assert grant.grantee.payout_details.last4 == "9876"
+    assert (refused.status_code, bad.status_code, saved.status_code, organizer_post.status_code) == (403, 200, 302, 403)
+    assert "That IBAN is not valid: invalid checksum digits." in bad.content.decode()
+    assert "•••• 3000" in own and "DE89370400440532013000" not in own and "Waiting for a second person" in own
+    assert grant.grantee.payout_details.last4 == "3000"
 
 
 def test_the_batch_page_offers_every_payout_format_and_an_unknown_one_is_404(client, organizer, payer):
     from grants.payments.formats import PAYOUT_FORMATS
 
-    grant = propose_grant(
-        UserFactory(full_name="Fay Format"), monthly_stipend=Decimal("1500"), start_date=date(2026, 1, 15)
-    )
+    grantee = UserFactory(full_name="Fay Format")
+    bank_details(grantee)
+    grant = propose_grant(grantee, monthly_stipend=Decimal("1500"), start_date=date(2026, 1, 15), currency="EUR")
     approve_grant(grant, by=organizer)
     mark_due(date(2026, 1, 31))
     client.force_login(payer)
-    batch_url = client.post(reverse("grants:payments")).url.rstrip("/")
+    batch_url = client.post(reverse("grants:payments"), {"currency": "EUR"}).url.rstrip("/")
 
     page = client.get(batch_url + "/").content.decode()
-    served = {ext: client.get(f"{batch_url}.{ext}") for ext in PAYOUT_FORMATS}
+    not_made = client.get(f"{batch_url}.sepa")
+    client.post(f"{batch_url}/files/sepa/")
+    served = {ext: client.get(f"{batch_url}.{ext}") for ext in PAYOUT_FORMATS if ext != "wise"}
 
-    assert all(f'href="{batch_url}.{ext}"' in page for ext in PAYOUT_FORMATS)
+    assert all(f'href="{batch_url}.{ext}"' in page for ext in ("csv", "xlsx"))
+    assert all(f'action="{batch_url}/files/{ext}/"' in page for ext in ("sepa", "wise"))
+    assert not_made.status_code == 404
     assert {ext: (r.status_code, r["Content-Type"]) for ext, r in served.items()} == {
-        ext: (200, f.content_type) for ext, f in PAYOUT_FORMATS.items()
+        ext: (200, f.content_type) for ext, f in PAYOUT_FORMATS.items() if ext != "wise"
     }
     assert client.get(f"{batch_url}.mt940").status_code == 404
 

@@ -12,14 +12,14 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from grants.models import Grant, Installment, Payment
+from grants.models import Grant, Installment, Payment, PaymentBatch
 from grants.payments import batches as payments
-from grants.payments import formats
+from grants.payments import formats, payouts
 from grants.payments.installments import generate_installments, installment_dates, mark_due
 from grants.services import ApprovalError, approve_grant, cancel_grant, propose_grant
 from program.models import Role
 from tests.conftest import make_person
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bank_details
 
 
 @pytest.fixture
@@ -34,10 +34,12 @@ def second_organizer(db):
     return make_person("otto.organizer@example.org", Role.ORGANIZER)
 
 
-def _grant(monthly="3000", months=3, start=date(2026, 1, 31)):
-    return propose_grant(
-        UserFactory(), monthly_stipend=Decimal(monthly), start_date=start, months=months, currency="EUR"
-    )
+def _grant(monthly="3000", months=3, start=date(2026, 1, 31), details=True):
+    """A proposed EUR grant; its grantee has confirmed bank details unless `details=False`."""
+    grantee = UserFactory()
+    if details:
+        bank_details(grantee)
+    return propose_grant(grantee, monthly_stipend=Decimal(monthly), start_date=start, months=months, currency="EUR")
 
 
 def test_installment_dates_keep_the_day_or_the_months_last_day():
@@ -106,23 +108,30 @@ def test_mark_due_and_the_two_person_rule(organizer, payer):
         payments.pay_installment(installment, by=organizer)
 
 
-def test_batch_export_pay_return_and_pay_again(organizer, payer):
+def test_batch_list_pay_return_and_pay_again_after_new_details(organizer, payer):
     grant = _grant()
     approve_grant(grant, by=organizer)
     _checkins_done(grant)
     mark_due(date(2026, 3, 1))
 
-    batch, skipped = payments.create_batch(by=payer)
-    csv = pd.read_csv(io.BytesIO(formats.export_batch(batch, "csv")))
-    xlsx = pd.read_excel(io.BytesIO(formats.export_batch(batch, "xlsx")))
+    batch, skipped, held = payments.create_batch(by=payer, currency="EUR")
+    csv = pd.read_csv(io.BytesIO(formats.PAYOUT_FORMATS["csv"].listing(batch)))
+    xlsx = pd.read_excel(io.BytesIO(formats.PAYOUT_FORMATS["xlsx"].listing(batch)))
     paid, total = payments.pay_batch(batch, by=payer, reference="BANK-001")
     again = payments.pay_batch(batch, by=payer, reference="BANK-001")
     first = Payment.objects.filter(kind="paid").order_by("pk").first()
     payments.record_return(first, by=payer, reason="account closed")
-    repaid = payments.pay_installment(first.installment, by=payer, reference="BANK-002")
+    returned = Installment.objects.get(pk=first.installment_id)
+    after_return = (returned.state, returned.hold_reason, returned.attempt)
+    refused = payments.pay_installment(returned, by=payer, reference="BANK-002")
+    payouts.set_details(grant.grantee, by=grant.grantee, method="iban", holder="New Account", iban="NL91ABNA0417164300")
+    payouts.confirm_details(grant.grantee.payout_details, by=organizer)
+    repaid = payments.pay_installment(returned, by=payer, reference="BANK-002")
 
-    assert skipped == [] and list(csv["number"]) == [1, 2] and list(xlsx["amount"]) == [3000.0, 3000.0]
+    assert (skipped, held) == ([], {}) and list(csv["number"]) == [1, 2] and list(xlsx["amount"]) == [3000.0, 3000.0]
+    assert list(csv["reference"]) == [f"RUNWAY-I{i.pk}-0" for i in grant.installments.filter(number__lte=2)]
     assert (paid, total, again) == (2, Decimal("6000.00"), (0, Decimal("0")))
+    assert (after_return, refused) == (("held", "returned", 1), None)
     assert list(Payment.objects.order_by("pk").values_list("kind", "amount", "attempt")) == [
         ("paid", Decimal("3000.00"), 0),
         ("paid", Decimal("3000.00"), 0),
@@ -130,6 +139,21 @@ def test_batch_export_pay_return_and_pay_again(organizer, payer):
         ("paid", Decimal("3000.00"), 1),
     ]
     assert repaid.reference == "BANK-002" and Installment.objects.get(pk=first.installment_id).state == "paid"
+    assert [e.to_state for e in returned_events(returned)] == [
+        "due",
+        "in_batch",
+        "paid",
+        "returned",
+        "held",
+        "due",
+        "paid",
+    ]
+
+
+def returned_events(installment):
+    from program.models import StateEvent
+
+    return StateEvent.objects.filter(subject="grants.installment", subject_id=installment.pk).order_by("pk")
 
 
 def test_approvers_installments_are_left_out_of_their_batches(organizer, payer):
@@ -138,7 +162,7 @@ def test_approvers_installments_are_left_out_of_their_batches(organizer, payer):
     approve_grant(theirs, by=organizer)
     mark_due(date(2026, 1, 31))
 
-    batch, skipped = payments.create_batch(by=payer)
+    batch, skipped, _ = payments.create_batch(by=payer)
 
     assert [i.grant_id for i in batch.installments.all()] == [theirs.pk]
     assert [i.grant_id for i in skipped] == [mine.pk]
@@ -192,18 +216,18 @@ def test_fifty_concurrent_pay_requests_make_exactly_one_payment(organizer, payer
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_overlapping_batches_paid_at_once_pay_once(organizer, payer):
-    grant = _grant()
-    approve_grant(grant, by=organizer)
-    _checkins_done(grant)
+def test_batches_made_at_once_share_no_installment_and_one_batch_paid_at_once_pays_once(organizer, payer):
+    for _ in range(3):
+        grant = _grant()
+        approve_grant(grant, by=organizer)
+        _checkins_done(grant)
     mark_due(date(2026, 2, 28))
-    first, _ = payments.create_batch(by=payer)
-    second, _ = payments.create_batch(by=payer)
-    batches = [first, second] * 10
 
-    results = _race(lambda: payments.pay_batch(batches.pop(), by=payer, reference="OVERLAP"), 20)
+    made = _race(lambda: payments.create_batch(by=payer, currency="EUR")[0], 8)
+    members = [i for b in made for i in b.installments.values_list("pk", flat=True)]
+    full = next(b for b in made if b.installments.exists())
+    results = _race(lambda: payments.pay_batch(PaymentBatch.objects.get(pk=full.pk), by=payer, reference="AT-ONCE"), 20)
 
-    assert sum(paid for paid, _ in results) == 2
-    assert Payment.objects.count() == 2 and set(
-        Installment.objects.filter(number__lte=2).values_list("state", flat=True)
-    ) == {"paid"}
+    assert sorted(members) == sorted(Installment.objects.filter(number__lte=2).values_list("pk", flat=True))
+    assert sum(paid for paid, _ in results) == full.installments.count()
+    assert Payment.objects.count() == full.installments.count()

@@ -1,3 +1,5 @@
+"""Grants, their events and sign-offs, letters, check-ins, outcomes and alumni."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,7 +13,6 @@ from django.utils import timezone
 
 from applications.models import Application
 from grants.payments.currencies import currency_choices
-from program.files import generated_name
 
 
 class GrantState(models.TextChoices):
@@ -100,83 +101,6 @@ class GrantApproval(models.Model):
         return f"{self.approver} approved grant #{self.grant_id}"
 
 
-class InstallmentState(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    DUE = "due", "Due"
-    HELD = "held", "On hold"
-    PAID = "paid", "Paid"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class Installment(models.Model):
-    """One monthly stipend payment of a grant. Paid at most once: see grants.payments."""
-
-    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="installments")
-    number = models.PositiveSmallIntegerField()
-    due_on = models.DateField()
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    currency = models.CharField(max_length=3, choices=currency_choices)
-    state = models.CharField(max_length=10, choices=InstallmentState.choices, default=InstallmentState.SCHEDULED)
-    state_note = models.CharField(max_length=300, blank=True)
-    # Raised when a payment comes back from the bank, so the installment can be paid again, once.
-    attempt = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["due_on", "grant_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["grant", "number"], name="installment_number_unique")]
-        indexes = [models.Index(fields=["state", "due_on"])]
-        permissions = [("make_payments", "Can build payment batches and record stipend payments")]
-
-    def __str__(self) -> str:
-        return f"Grant #{self.grant_id} installment {self.number} ({self.get_state_display()})"
-
-
-class PaymentBatch(models.Model):
-    """Due installments gathered for one bank transfer run."""
-
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    installments = models.ManyToManyField(Installment, related_name="batches")
-    note = models.CharField(max_length=300, blank=True)
-
-    def __str__(self) -> str:
-        return f"Payment batch #{self.pk}"
-
-
-class Payment(models.Model):
-    """The ledger: an append-only row per money movement. One `paid` row per installment, ever."""
-
-    class Kind(models.TextChoices):
-        PAID = "paid", "Paid"
-        RETURNED = "returned", "Returned"
-        FAILED = "failed", "Failed"
-
-    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="payments")
-    attempt = models.PositiveSmallIntegerField(default=0)
-    batch = models.ForeignKey(PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAID)
-    amount = models.DecimalField(max_digits=10, decimal_places=2, help_text="Negative for money returned.")
-    currency = models.CharField(max_length=3, choices=currency_choices)
-    reference = models.CharField(max_length=200, blank=True, help_text="The bank's reference.")
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["recorded_at", "pk"]
-        constraints = [
-            # The last line of defence: whatever happens above, the database refuses a second payment.
-            models.UniqueConstraint(
-                fields=["installment", "attempt"],
-                condition=models.Q(kind="paid"),
-                name="one_payment_per_installment_attempt",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} {self.currency} for installment #{self.installment_id}"
-
-
 class StoredLetter(models.Model):
     """A letter as sent: the PDF, which template version made it, and its hash."""
 
@@ -200,43 +124,6 @@ class GrantLetter(StoredLetter):
 
     def __str__(self) -> str:
         return f"Letter for grant #{self.grant_id} ({self.template_version})"
-
-
-def tax_form_upload_to(instance, filename: str) -> str:
-    return generated_name("tax-forms")
-
-
-class PayoutDetails(models.Model):
-    """Only what paying needs: no bank account numbers at rest. Visible to the payments role only."""
-
-    class TaxFormStatus(models.TextChoices):
-        MISSING = "missing", "Missing"
-        RECEIVED = "received", "Received"
-        VERIFIED = "verified", "Verified"
-
-    grantee = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payout_details")
-    method_label = models.CharField(max_length=100, help_text="e.g. 'SEPA transfer' or 'Wise'")
-    reference = models.CharField(max_length=100, blank=True, help_text="The payee reference the bank knows them by.")
-    last4 = models.CharField(max_length=4, blank=True, help_text="Last four digits of the account, to recognise it.")
-    tax_form_status = models.CharField(max_length=10, choices=TaxFormStatus.choices, default=TaxFormStatus.MISSING)
-    tax_form = models.FileField(upload_to=tax_form_upload_to, blank=True, max_length=200)
-    tax_form_filename = models.CharField(max_length=255, blank=True, help_text="The uploader's file name, for display.")
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"Payout details of {self.grantee}"
-
-
-class PayoutDetailsChange(models.Model):
-    """Who changed payout details, when, and which fields (values are not copied here)."""
-
-    details = models.ForeignKey(PayoutDetails, on_delete=models.CASCADE, related_name="changes")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
-    fields = models.JSONField(default=list)
-
-    def __str__(self) -> str:
-        return f"{', '.join(self.fields)} changed"
 
 
 class CheckIn(models.Model):
