@@ -75,7 +75,9 @@ def _tx(entry: BankEntry, version: str) -> str:
     return f"<TxDtls><Refs>{refs}</Refs>{amount}{party_xml}{remittance}{returned}</TxDtls>"
 
 
-def camt053(entries: list[BankEntry], *, version: str = "08", iban: str = "DE89370400440532013000", statement_id: str = "STMT-1") -> bytes:
+def camt053(
+    entries: list[BankEntry], *, version: str = "08", iban: str = "DE89370400440532013000", statement_id: str = "STMT-1"
+) -> bytes:
     """A bank-to-customer statement with these entries (one transaction each)."""
     items = []
     for entry in entries:
@@ -109,10 +111,21 @@ def wise_statement(entries: list[BankEntry]) -> bytes:
         amount = -entry.amount if entry.debit else entry.amount
         writer.writerow(
             [
-                entry.bank_reference or f"TRANSFER-{n:09d}", f"{entry.booked_on:%d-%m-%Y}", f"{amount:.2f}", entry.currency,
+                entry.bank_reference or f"TRANSFER-{n:09d}",
+                f"{entry.booked_on:%d-%m-%Y}",
+                f"{amount:.2f}",
+                entry.currency,
                 entry.remittance or (f"Sent money to {entry.counterparty}" if entry.debit else "Refund"),
-                entry.end_to_end_id, "", "", "", "", "" if entry.debit else entry.counterparty,
-                entry.counterparty if entry.debit else "", "", "", "0.00",
+                entry.end_to_end_id,
+                "",
+                "",
+                "",
+                "",
+                "" if entry.debit else entry.counterparty,
+                entry.counterparty if entry.debit else "",
+                "",
+                "",
+                "0.00",
             ]  # fmt: skip
         )
     return out.getvalue().encode()
@@ -123,8 +136,11 @@ def wise_executed(bulk_csv: bytes, booked_on: date) -> list[BankEntry]:
     rows = csv.DictReader(io.StringIO(bulk_csv.decode()))
     return [
         BankEntry(
-            amount=Decimal(row["amount"]), currency=row["targetCurrency"], booked_on=booked_on,
-            end_to_end_id=row["paymentReference"], counterparty=row["name"],
+            amount=Decimal(row["amount"]),
+            currency=row["targetCurrency"],
+            booked_on=booked_on,
+            end_to_end_id=row["paymentReference"],
+            counterparty=row["name"],
             bank_reference=f"TRANSFER-{booked_on:%Y%m%d}{n:04d}",
         )  # fmt: skip
         for n, row in enumerate(rows, start=1)

@@ -1,5 +1,6 @@
 """Uploaded files: stored under generated names (the uploader's name only for display, cleaned), the
-rule and the message agree (a tax form is a PDF), and a replaced file is removed once the change commits."""
+rule and the message agree (a tax form is a PDF), and a replaced questionnaire file is removed once the
+change commits (tax forms are records: a new one is kept beside the old)."""
 
 import pytest
 from django.core.files.storage import default_storage
@@ -8,32 +9,30 @@ from django.urls import reverse
 
 from applications import intake
 from applications.models import Answer
-from grants.forms import PayoutForm
-from grants.models import PayoutDetails
-from grants.payments.payouts import update_payout_details
+from grants.forms import TaxFormForm
+from grants.models import TaxForm
+from grants.payments import payouts
 from tests.applications.test_portal import RAW, grant_call  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 from tests.fixtures.mail.make_corpus import docx, pdf
 
 
 def _form(upload):
-    return PayoutForm({"method_label": "SEPA", "tax_form_status": "received"}, {"tax_form": upload})
+    return TaxFormForm({"year": "2026", "kind": "W-8BEN"}, {"tax_form": upload})
 
 
 @pytest.mark.django_db
-def test_a_tax_form_is_stored_under_a_generated_name_and_shown_by_its_cleaned_name(
-    organizer, django_capture_on_commit_callbacks
-):
+def test_a_tax_form_is_stored_under_a_generated_name_and_shown_by_its_cleaned_name(organizer):
     grantee = UserFactory()
     form = _form(SimpleUploadedFile("settings.py\u202e.pdf", pdf("w8")))
     assert form.is_valid(), form.errors
 
-    with django_capture_on_commit_callbacks(execute=True):
-        update_payout_details(grantee, by=organizer, **form.cleaned_data)
+    payouts.add_tax_form(grantee, by=organizer, year=2026, kind="W-8BEN", upload=form.cleaned_data["tax_form"])
 
-    details = PayoutDetails.objects.get(grantee=grantee)
-    assert details.tax_form.name.startswith("tax-forms/") and "settings" not in details.tax_form.name
-    assert details.tax_form_filename == "settings.py.pdf"
+    stored = TaxForm.objects.get(person=grantee)
+    assert stored.file.name.startswith("tax-forms/") and "settings" not in stored.file.name
+    assert (stored.filename, stored.year, stored.status) == ("settings.py.pdf", 2026, "received")
+    assert default_storage.exists(stored.file.name)
 
 
 @pytest.mark.django_db
@@ -46,20 +45,13 @@ def test_a_tax_form_must_be_a_pdf_and_the_message_says_so():
 
 
 @pytest.mark.django_db
-def test_replacing_a_tax_form_removes_the_old_file_after_the_commit(organizer, django_capture_on_commit_callbacks):
+def test_a_second_tax_form_for_a_year_is_kept_beside_the_first(organizer):
     grantee = UserFactory()
-    with django_capture_on_commit_callbacks(execute=True):
-        update_payout_details(
-            grantee, by=organizer, method_label="SEPA", tax_form=SimpleUploadedFile("a.pdf", pdf("a"))
-        )
-    first = PayoutDetails.objects.get(grantee=grantee).tax_form.name
+    payouts.add_tax_form(grantee, by=organizer, year=2026, kind="W-8BEN", upload=SimpleUploadedFile("a.pdf", pdf("a")))
+    payouts.add_tax_form(grantee, by=grantee, year=2026, kind="W-8BEN", upload=SimpleUploadedFile("b.pdf", pdf("b")))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        update_payout_details(grantee, by=organizer, tax_form=SimpleUploadedFile("b.pdf", pdf("b")))
-
-    second = PayoutDetails.objects.get(grantee=grantee).tax_form.name
-    assert second != first and default_storage.exists(second)
-    assert not default_storage.exists(first)
+    names = list(TaxForm.objects.filter(person=grantee).order_by("pk").values_list("file", flat=True))
+    assert len(set(names)) == 2 and all(default_storage.exists(n) for n in names)
 
 
 @pytest.mark.django_db

@@ -120,10 +120,11 @@ def return_installment(installment: Installment, *, by: User | None, reason: str
 
 def create_batch(
     *, by: User | None, currency: str | None = None, installments=None, note: str = "", execution_date=None
-) -> tuple[PaymentBatch, list[Installment], dict[str, list[int]]]:
-    """A batch of the due installments (of one currency, when given) that can be paid now. Installments
-    of grants `by` approved are left out (two-person rule) and returned second; installments that cannot
-    be paid (no confirmed bank details, no tax form) are held and returned third, per reason."""
+) -> tuple[PaymentBatch | None, list[Installment], dict[str, list[int]]]:
+    """A batch of the due installments (of one currency, when given) that can be paid now, or None when
+    there are none. Installments of grants `by` approved are left out (two-person rule) and returned
+    second; installments that cannot be paid (no confirmed bank details, no tax form) are held and
+    returned third, per reason."""
     if by is not None and not has_payments_permission(by):
         raise PaymentRefused("You do not have the payments permission.")
     due = Installment.objects.filter(state=InstallmentState.DUE)
@@ -142,6 +143,9 @@ def create_batch(
             due.exclude(grant_id__in=mine), to=InstallmentState.IN_BATCH, by=by, machine=INSTALLMENTS,
             note=f"in batch #{batch.pk}",
         )  # fmt: skip
+        if not taken:  # nothing could go in: no empty batch is kept
+            batch.delete()
+            return None, skipped, held
         batch.installments.set(taken)
         if not currency:
             currencies = set(Installment.objects.filter(pk__in=taken).values_list("currency", flat=True))

@@ -84,12 +84,10 @@ def set_details(grantee: User, *, by: User, **values) -> PayoutDetails:
         "reference": values.get("reference") or "",
     }
     with transaction.atomic():
-        details, created = PayoutDetails.objects.select_for_update().get_or_create(grantee=grantee)
+        details, _ = PayoutDetails.objects.select_for_update().get_or_create(grantee=grantee)
         before = {**vault.unseal(details.sealed), **{f: getattr(details, f) for f in PLAIN_FIELDS}}
         after = {**secret, **plain}
-        changed = [
-            f for f in (*PLAIN_FIELDS, *SEALED_FIELDS) if created or (before.get(f) or "") != (after.get(f) or "")
-        ]
+        changed = [f for f in (*PLAIN_FIELDS, *SEALED_FIELDS) if (before.get(f) or "") != (after.get(f) or "")]
         if not changed:
             return details
         for field, value in plain.items():

@@ -37,7 +37,6 @@ from .formats import FILE_EXTENSIONS, PAYOUT_FORMATS
 from .reconcile import import_statement
 from .statements import MAX_BYTES, NotAStatement
 
-
 FIELD_LABELS = {
     "holder": "Account holder",
     "iban": "IBAN",
@@ -66,6 +65,9 @@ def payments_page(request: HttpRequest) -> HttpResponse:
                 request,
                 f"{len(skipped)} installment(s) of grants you approved were left out: someone else must pay them.",
             )
+        if batch is None:
+            messages.error(request, "Nothing in that currency can be paid now: no batch was made.")
+            return redirect("grants:payments")
         messages.success(request, f"Batch #{batch.pk} with {batch.installments.count()} installment(s).")
         return redirect("grants:batch", pk=batch.pk)
     waiting = (
@@ -227,7 +229,13 @@ def payout_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     except payouts.DetailsRefused as exc:
         raise PermissionDenied(str(exc)) from None
     response = render(
-        request, "grants/payout_revealed.html", {"grant": grant, "details": details, "revealed": revealed}
+        request,
+        "grants/payout_revealed.html",
+        {
+            "grant": grant,
+            "details": details,
+            "revealed": [(FIELD_LABELS[k], revealed[k]) for k in FIELD_LABELS if revealed.get(k)],
+        },
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -15,7 +15,7 @@ from grants.payments.ledger import grant_ledger, program_ledger
 from grants.services import approve_grant, cancel_grant, propose_grant
 from program.models import Role
 from tests.conftest import make_person
-from tests.factories import UserFactory
+from tests.factories import UserFactory, bank_details
 
 
 class LedgerReconciles(TestCase):
@@ -43,8 +43,10 @@ class LedgerReconciles(TestCase):
         payer.user_permissions.add(Permission.objects.get(codename="make_payments"))
         start = date(2026, 1, 1)
         for monthly, months, offset, cancel, pay_count, returns in grants:
+            grantee = UserFactory()
+            bank_details(grantee)
             grant = propose_grant(
-                UserFactory(),
+                grantee,
                 monthly_stipend=Decimal(monthly),
                 start_date=start + timedelta(days=offset),
                 months=months,

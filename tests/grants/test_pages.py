@@ -1,24 +1,12 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from grants.models import Payment
 from grants.payments.installments import mark_due
 from grants.services import approve_grant, propose_grant
-from program.models import Role
-from tests.conftest import activate_totp, make_person
 from tests.factories import UserFactory, bank_details
-
-
-@pytest.fixture
-def payer(db):
-    user = make_person("pay@example.org", Role.ORGANIZER)
-    activate_totp(user)
-    user.user_permissions.add(Permission.objects.get(codename="make_payments"))
-    return user
 
 
 def test_organizer_approves_on_the_page_and_sees_who_it_waits_on(client, organizer, settings):

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -20,13 +19,6 @@ from grants.services import ApprovalError, approve_grant, cancel_grant, propose_
 from program.models import Role
 from tests.conftest import make_person
 from tests.factories import UserFactory, bank_details
-
-
-@pytest.fixture
-def payer(db):
-    user = make_person("paula.payments@example.org", Role.ORGANIZER, full_name="Paula Payments")
-    user.user_permissions.add(Permission.objects.get(codename="make_payments"))
-    return user
 
 
 @pytest.fixture
@@ -224,8 +216,9 @@ def test_batches_made_at_once_share_no_installment_and_one_batch_paid_at_once_pa
     mark_due(date(2026, 2, 28))
 
     made = _race(lambda: payments.create_batch(by=payer, currency="EUR")[0], 8)
+    made = [b for b in made if b is not None]  # the others found nothing left to take
     members = [i for b in made for i in b.installments.values_list("pk", flat=True)]
-    full = next(b for b in made if b.installments.exists())
+    full = made[0]
     results = _race(lambda: payments.pay_batch(PaymentBatch.objects.get(pk=full.pk), by=payer, reference="AT-ONCE"), 20)
 
     assert sorted(members) == sorted(Installment.objects.filter(number__lte=2).values_list("pk", flat=True))

@@ -1,8 +1,9 @@
 """`manage.py payout_batch --currency CUR [--by EMAIL] [--json]`: a batch of every payable due installment
-in one currency. Installments that cannot be paid now (no confirmed bank details, no tax form) are
+in one currency (`"batch": null` and no batch when there is none). Installments that cannot be paid now (no confirmed bank details, no tax form) are
 held with the reason and left out; so are, with --by, grants that person approved (two-person rule)."""
 
 import json
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -32,13 +33,21 @@ class Command(BaseCommand):
             batch, skipped, held = create_batch(by=person, currency=code)
         except PaymentRefused as exc:
             raise CommandError(str(exc), returncode=2) from None
-        rows = batch.installments.all()
-        total = sum((i.amount for i in rows), start=0)
-        result = {"batch": batch.pk, "currency": code, "installments": len(rows), "total": f"{total:.2f}"}
+        rows = list(batch.installments.all()) if batch else []
+        total = sum((i.amount for i in rows), start=Decimal("0"))
+        result = {
+            "batch": batch.pk if batch else None,
+            "currency": code,
+            "installments": len(rows),
+            "total": f"{total:.2f}",
+        }
         if json:
             self.stdout.write(_dumps(result))
             return
-        self.stdout.write(f"Batch #{batch.pk}: {len(rows)} installment(s), {result['total']} {code}.")
+        if batch is None:
+            self.stdout.write(f"Nothing in {code} can be paid now: no batch made.")
+        else:
+            self.stdout.write(f"Batch #{batch.pk}: {len(rows)} installment(s), {result['total']} {code}.")
         for reason, ids in held.items():
             self.stdout.write(f"Held ({reason}): {len(ids)} installment(s).")
         if skipped:
