@@ -27,7 +27,7 @@ from program.labs import collector
 from program.models import Exercise, LabMachine, Role
 from program.services import enroll
 from tests.conftest import activate_totp, make_person
-from tests.factories import CallFactory, CohortFactory
+from tests.factories import CallFactory, CohortFactory, bank_details
 from tests.servers.labagents import SAMPLE, run_day
 
 FORMULAS = [
@@ -58,7 +58,7 @@ def test_xlsx_keeps_the_text_and_stores_no_formula():
     book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(pd.DataFrame({"name": FORMULAS}))))
 
     cells = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
-    assert cells == ["'" + v.replace("\r", "\n") for v in FORMULAS]  # XML keeps no bare CR
+    assert cells == ["'" + v for v in FORMULAS]
     assert all(cell.data_type == "s" for cell in book.active["A"][1:])
 
 
@@ -116,6 +116,7 @@ def hostile_world(cohort, organizer, coordinator, tmp_path):
     transition_application(application, to="submitted", by=None)
 
     grantee = make_person("grantee@example.org", full_name=PAYLOAD)
+    bank_details(grantee, method="wise", iban="", holder=PAYLOAD, wise_email="grantee@example.org")
     grant = propose_grant(grantee, monthly_stipend=Decimal("2000"), start_date=date(2026, 1, 15))
     grant.application = application
     grant.save(update_fields=["application"])
@@ -139,10 +140,11 @@ def hostile_world(cohort, organizer, coordinator, tmp_path):
 def _export_urls(world, client):
     slug = world["cohort"].slug
     client.force_login(world["payer"])
-    batch_url = client.post(reverse("grants:payments")).url.rstrip("/")
+    batch_url = client.post(reverse("grants:payments"), {"currency": "USD"}).url.rstrip("/")
+    client.post(f"{batch_url}/files/wise/")  # the Wise bulk file carries the payee's name
     call = world["call"].slug
     return {
-        "payer": [f"{batch_url}.csv", f"{batch_url}.xlsx"],
+        "payer": [f"{batch_url}.csv", f"{batch_url}.xlsx", f"{batch_url}.wise"],
         "organizer": [
             reverse("applications:queue-export", kwargs={"slug": call, "fmt": "csv"}),
             reverse("applications:queue-export", kwargs={"slug": call, "fmt": "xlsx"}),

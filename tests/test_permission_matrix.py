@@ -16,11 +16,12 @@ from applications import intake, links, outbox
 from applications.models import Answer, Document, Interview, InterviewSlot, ReviewAssignment
 from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
+from grants.payments.payouts import add_tax_form
 from grants.services import propose_grant
 from program.models import PairGroup, Role
 from program.services import enroll
 from tests.conftest import make_person
-from tests.factories import CallFactory
+from tests.factories import CallFactory, bank_details
 
 PEOPLE = [
     "anonymous",
@@ -119,7 +120,16 @@ MATRIX = [
     ("grants:batch", "missing_batch", "get", {"anonymous": 302}, 403),
     ("grants:batch-export", "missing_batch_csv", "get", {"anonymous": 302}, 403),
     ("grants:ledger", None, "get", {"anonymous": 302, "organizer": 200}, 403),
-    ("grants:payout", "grant", "get", {"anonymous": 302}, 403),
+    ("grants:payout", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
+    ("grants:payout", "grant", "post", {"anonymous": 302, "applicant": 200}, 403),  # a form with errors
+    ("grants:payout-reveal", "grant", "post", {"anonymous": 302}, 403),  # the payments role only
+    ("grants:payout-confirm", "grant", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("grants:tax-form-upload", "grant", "post", {"anonymous": 302, "applicant": 302}, 403),
+    ("grants:tax-form", "tax_form", "get", {"anonymous": 302, "applicant": 200}, 403),
+    ("grants:tax-form-review", "tax_form", "post", {"anonymous": 302}, 403),
+    ("grants:batch-file", "missing_batch_sepa", "post", {"anonymous": 302}, 403),
+    ("grants:statements", None, "get", {"anonymous": 302}, 403),
+    ("grants:statement-entry", "missing_entry", "post", {"anonymous": 302}, 403),
     ("grants:checkin", "missing_batch", "get", {"anonymous": 302}, 404),
     ("grants:where", "grant", "get", {"anonymous": 302, "organizer": 200, "applicant": 200}, 403),
     ("grants:outcomes", None, "get", {"anonymous": 302, "organizer": 200}, 403),
@@ -223,6 +233,10 @@ def world(
     slot = InterviewSlot.objects.create(interviewer=interviewer, starts_at=timezone.now() + timedelta(days=2))
     interview = Interview.objects.create(application=interviewed, slot=slot, interviewer=interviewer)
     grant = propose_grant(applicant, monthly_stipend=3000, start_date=cohort.starts_on, by=organizer)
+    bank_details(applicant)
+    tax_form = add_tax_form(
+        applicant, by=applicant, year=2026, kind="W-9", upload=ContentFile(b"%PDF-1.4 w9", "w9.pdf")
+    )
     apply_template(call)
     pdf = b"%PDF-1.4 not parsed here"
     document = Document.objects.create(application=application, file=ContentFile(pdf, "x"), original_filename="cv.pdf")
@@ -280,6 +294,9 @@ def world(
         "bad_feed": {"token": "not-a-real-token"},
         "missing_offer": {"offer_pk": 999999},
         "missing_batch_csv": {"pk": 999999, "fmt": "csv"},
+        "missing_batch_sepa": {"pk": 999999, "fmt": "sepa"},
+        "missing_entry": {"pk": 999999, "action": "dismiss"},
+        "tax_form": {"pk": tax_form.pk},
         "interview": {"pk": interview.pk},
         "draft": {"pk": draft.pk},
         "application_interviewed": {"pk": interviewed.pk},

@@ -223,6 +223,8 @@ def payout(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def payout_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     grant, roles = _payout_viewer(request, pk)
+    if not roles["payer"]:
+        raise PermissionDenied("Only the payments team sees full bank details.")
     details = get_object_or_404(PayoutDetails, grantee=grant.grantee)
     try:
         revealed = payouts.reveal(details, by=request.user)
@@ -245,6 +247,8 @@ def payout_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def payout_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     grant, roles = _payout_viewer(request, pk)
+    if not (roles["payer"] or roles["organizer"]) or roles["grantee"]:
+        raise PermissionDenied("Bank details are confirmed by a second person on the team, never by the grantee.")
     details = get_object_or_404(PayoutDetails, grantee=grant.grantee)
     try:
         released = payouts.confirm_details(details, by=request.user)
@@ -276,6 +280,8 @@ def tax_form_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def tax_form_review(request: HttpRequest, pk: int) -> HttpResponse:
+    if not batches.has_payments_permission(request.user):
+        raise PermissionDenied("Only the payments team reviews tax forms.")
     form = get_object_or_404(TaxForm, pk=pk)
     status = request.POST.get("status", "")
     if status not in TaxForm.Status.values:
