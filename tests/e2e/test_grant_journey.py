@@ -1,5 +1,6 @@
 """Browser journey: an organizer signs in with two-factor and approves a grant → the letter is sent →
-the grantee accepts → the installment falls due → a payer exports the batch and records it paid."""
+the grantee accepts and enters their bank details → the organizer confirms them → the installment falls
+due → a payer makes the SEPA file → the bank's statement, imported, marks it paid."""
 
 import re
 from datetime import date
@@ -11,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 
+from demo import bank
 from grants.models import Payment
 from grants.payments.installments import mark_due
 from grants.services import propose_grant
@@ -67,21 +69,41 @@ def test_approve_letter_accept_pay(transactional_db, live_server, page, settings
     page.wait_for_url(re.compile(rf"/grants/{grant.pk}/$"))
     assert page.locator(".facts .badge").first.inner_text() == "Active"
 
+    # The grantee enters their bank details on their grant page; the organizer confirms them.
+    page.get_by_role("link", name="where we pay your stipend").click()
+    page.get_by_label("Bank account (IBAN)").check()
+    page.get_by_label("Account holder (as the bank knows them)").fill("Greta Grantee")
+    page.locator("#id_iban").fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(rf"/grants/{grant.pk}/payout/$"))
+    assert "•••• 3000" in page.content() and "Waiting for a second person" in page.content()
+    _cookie_sign_in(page, live_server, organizer)
+    page.goto(f"{live_server.url}/grants/{grant.pk}/payout/")
+    page.get_by_role("button", name="Confirm these details").click()
+    page.wait_for_url(re.compile(rf"/grants/{grant.pk}/payout/$"))
+
     mark_due(date(2026, 1, 20))  # the daily job, later
 
+    # The payer builds the EUR batch, makes the SEPA file and, once the bank has paid, imports its statement.
     _cookie_sign_in(page, live_server, payer)
     page.goto(f"{live_server.url}/grants/payments/")
-    page.get_by_role("button", name="Build a batch from every due installment").click()
+    page.get_by_label("Currency").select_option("EUR")
+    page.get_by_role("button", name="Build the batch").click()
+    page.wait_for_url(re.compile(r"/grants/payments/batches/\d+/$"))
+    page.get_by_role("button", name="Make the SEPA credit transfer (pain.001.001.09)").click()
     page.wait_for_url(re.compile(r"/grants/payments/batches/\d+/$"))
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV for the bank").click()
-    csv_path = tmp_path / "batch.csv"
-    download.value.save_as(csv_path)
-    assert "Greta Grantee" in csv_path.read_text()
-    page.get_by_label("Bank reference").fill("SEPA-0001")
-    page.get_by_role("button", name="Record the batch paid").click()
-    page.wait_for_url(re.compile(r"/grants/payments/batches/\d+/$"))
+        page.get_by_role("link", name="SEPA file").click()
+    sepa = tmp_path / "batch.xml"
+    download.value.save_as(sepa)
+    assert b"<EndToEndId>RUNWAY-I" in sepa.read_bytes() and "Sent to the bank" in page.content()
+    statement = tmp_path / "camt053.xml"
+    statement.write_bytes(bank.camt053(bank.executed(sepa.read_bytes(), date(2026, 1, 21))))
+    page.goto(f"{live_server.url}/grants/payments/statements/")
+    page.get_by_label("Bank statement (camt.053 XML or Wise CSV)").set_input_files(str(statement))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/grants/payments/statements/$"))
+    assert "1 installment(s) paid" in page.content()
 
-    assert list(Payment.objects.values_list("amount", "reference", "recorded_by")) == [
-        (Decimal("2500.00"), "SEPA-0001", payer.pk)
-    ]
+    assert list(Payment.objects.values_list("amount", "recorded_by")) == [(Decimal("2500.00"), payer.pk)]
+    assert grant.installments.get(number=1).state == "paid"

@@ -40,6 +40,8 @@ def test_seed_demo_builds_the_mlab3_program():
     assert sorted(Grant.objects.values_list("state", flat=True)) == [
         "active",
         "approved",
+        "approved",  # the two grants proposed directly, their stipends due now
+        "approved",
         "cancelled",
         "completed",
         "proposed",
@@ -79,8 +81,27 @@ FEATURE_TABLES = [
     "program.DayFeedback", "program.EndSurvey", "program.Absence", "applications.Subscriber",
     "applications.Announcement", "applications.AccessRequest", "applications.InboundMessage", "program.Session",
     "program.TAAssignment", "program.DoNotPair", "program.CalendarFeed", "applications.ConflictOfInterest",
-    "grants.AlumniNote", "program.StateEvent", "applications.OutboundMessage",
+    "grants.AlumniNote", "program.StateEvent", "applications.OutboundMessage", "grants.PayoutFile",
+    "grants.BankStatement", "grants.StatementEntry", "grants.TaxForm", "grants.PayoutDetailsChange",
 ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_demo_leaves_euro_installments_to_batch_and_a_grantee_paid_through_wise(capsys):
+    import json
+
+    from grants.models import Installment, PayoutDetails, PayoutFile
+
+    call_command("seed_demo", "--quiet")
+    call_command("payout_batch", "--currency", "EUR", "--json")
+    batch = json.loads(capsys.readouterr().out)
+
+    assert batch["installments"] >= 3 and batch["currency"] == "EUR"
+    paid_by_wise = Installment.objects.filter(state="paid", currency="USD", payments__batch__files__format="wise")
+    assert paid_by_wise.exists() and PayoutFile.objects.filter(format="sepa").exists()
+    assert PayoutDetails.objects.filter(grantee=paid_by_wise.first().grant.grantee, method="wise").exists()
+    assert Installment.objects.filter(state="held", hold_reason="returned").exists()  # the AC04 return
+    assert PayoutDetails.objects.filter(confirmed_at__isnull=True).exists()  # new details waiting for a second person
 
 
 @pytest.mark.django_db
