@@ -115,6 +115,7 @@ def _run_with_database_down(script: str, tmp_path: Path) -> subprocess.Completed
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="False",
         SECRET_KEY="x" * 60,
+        PAYOUT_ENCRYPTION_KEYS="cHJvZHVjdGlvbi1rZXktZm9yLXRoZS1jaGVjay0wMTI=",
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="False",
         DATABASE_URL="postgres://postgres@127.0.0.1:1/runway",

@@ -200,3 +200,7 @@ def test_a_tax_form_is_opened_only_by_its_person_and_the_payments_role(client, g
             assert response["Content-Disposition"].startswith("attachment") and b"".join(response.streaming_content)
 
     assert statuses == [200, 200, 403, 403]
+    # The organizer sees that a form arrived, never a link that would refuse them.
+    client.force_login(organizer)
+    page = client.get(reverse("grants:payout", kwargs={"pk": grant.pk}))
+    assert page.status_code == 200 and b"W-9" in page.content and url.encode() not in page.content
