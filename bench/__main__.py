@@ -13,7 +13,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench import around, broker, dashboards, grants, intake, labs, review, scheduling  # noqa: E402
+from bench import around, broker, dashboards, grants, intake, labs, payouts, review, scheduling  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 
 SUITES = {
@@ -21,6 +21,7 @@ SUITES = {
     "intake": intake.run,
     "review": review.run,
     "grants": grants.run,
+    "payouts": payouts.run,
     "scheduling": scheduling.run,
     "labs": labs.run,
     "around": around.run,
