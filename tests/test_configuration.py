@@ -39,7 +39,11 @@ def test_check_deploy_with_production_values_prints_no_warning(tmp_path):
 
 
 def test_check_deploy_names_each_embedded_default_left_in_production(tmp_path):
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYOUT_ENCRYPTION_KEYS")}
+    env = {
+        k: v
+        for k, v in PRODUCTION_ENV.items()
+        if k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYOUT_ENCRYPTION_KEYS")
+    }
 
     result = _manage("check", "--deploy", env=env, tmp_path=tmp_path)
 

@@ -22,7 +22,7 @@ from grants.services import GRANTS, propose_grant
 from program.cohorts.enrollments import ENROLLMENTS
 from program.models import Role, StateEvent
 from program.services import enroll
-from program.statemachine import StateMachine, TransitionNotAllowed, change_state
+from program.statemachine import StateMachine, TransitionNotAllowed, change_state, change_states
 from tests.conftest import make_person
 from tests.factories import CallFactory, CohortFactory, UserFactory
 
@@ -117,6 +117,35 @@ def test_a_move_is_made_with_its_event_exactly_when_the_table_allows_it(name, so
         instance.refresh_from_db()
         assert getattr(instance, machine.state_field) == source
         assert _events(machine, instance) == before
+
+
+def _bulk_cases():
+    for name, (machine, _make) in MACHINES.items():
+        source = next(s for s, targets in machine.transitions.items() if targets)
+        yield pytest.param(name, source, sorted(machine.allowed(source))[0], id=f"{name}:{source}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,source,target", list(_bulk_cases()))
+def test_a_bulk_move_records_one_event_per_row_moved_and_skips_rows_the_table_refuses(name, source, target):
+    machine, make = MACHINES[name]
+    movable = [_in_state(machine, make, source, n) for n in range(3)]
+    stuck = _in_state(machine, make, target) if target not in machine.allowed(target) else None
+    actor = UserFactory()
+    rows = [*movable, *([stuck] if stuck else [])]
+    before = {r.pk: _events(machine, r) for r in rows}
+
+    moved = change_states(
+        machine.model.objects.filter(pk__in=[r.pk for r in rows]), to=target, by=actor, machine=machine, note="bulk"
+    )
+
+    assert sorted(moved) == sorted(r.pk for r in movable)
+    for row in movable:
+        row.refresh_from_db()
+        assert getattr(row, machine.state_field) == target
+        assert _events(machine, row) == [*before[row.pk], (source, target, actor.pk, "bulk")]
+    if stuck:
+        assert _events(machine, stuck) == before[stuck.pk]
 
 
 def _race_cases():

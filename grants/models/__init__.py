@@ -31,6 +31,7 @@ from grants.models.payments import (  # noqa: F401
     PayoutMethod,
     StatementEntry,
     TaxForm,
+    installment_reference,
     payout_file_upload_to,
     statement_upload_to,
     tax_form_upload_to,

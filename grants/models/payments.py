@@ -34,6 +34,11 @@ class HoldReason(models.TextChoices):
 REFERENCE = re.compile(r"RUNWAY-I(\d{1,12})-(\d{1,4})", re.IGNORECASE)
 
 
+def installment_reference(pk: int, attempt: int) -> str:
+    """The reference a transfer carries (EndToEndId, Wise paymentReference), read back from statements."""
+    return f"RUNWAY-I{pk}-{attempt}"
+
+
 class Installment(models.Model):
     """One monthly stipend payment of a grant. Paid at most once: see grants.payments."""
 
@@ -61,7 +66,7 @@ class Installment(models.Model):
     def reference(self) -> str:
         """The payment's stable reference (the SEPA EndToEndId, the Wise payment reference): the same on
         every export of this attempt; a new attempt after a return gets a new one."""
-        return f"RUNWAY-I{self.pk}-{self.attempt}"
+        return installment_reference(self.pk, self.attempt)
 
 
 class PaymentBatch(models.Model):

@@ -23,6 +23,7 @@ import sepaxml
 from django.conf import settings
 from lxml import etree
 from sepaxml import SepaTransfer
+from text_unidecode import unidecode
 
 from program.exports import csv_bytes
 
@@ -68,6 +69,12 @@ def wise_payable(payee: Payee) -> bool:
     return payee.method == "wise" or (payee.currency != "EUR" and bool(payee.details.get("iban")))
 
 
+def _sepa_text(text: str, limit: int) -> str:
+    """What sepaxml's `clean=True` does (transliterate to ASCII with text-unidecode, cut), skipping the
+    transliteration for text that is ASCII already (nearly all of it; a third of the file's time)."""
+    return (text if text.isascii() else unidecode(text))[:limit]
+
+
 def sepa_file(payees: list[Payee], *, batch_id: int, execution_date: date) -> tuple[bytes, list[str]]:
     """A pain.001.001.09 file paying these payees; raises BankFileError if it does not validate."""
     warnings = []
@@ -79,7 +86,8 @@ def sepa_file(payees: list[Payee], *, batch_id: int, execution_date: date) -> tu
     }
     if settings.PAYOUT_DEBTOR_BIC:
         config["BIC"] = settings.PAYOUT_DEBTOR_BIC
-    transfer = SepaTransfer(config, schema=SEPA_SCHEMA, clean=True)
+    config["name"] = _sepa_text(config["name"], NAME_MAX)
+    transfer = SepaTransfer(config, schema=SEPA_SCHEMA, clean=False)  # cleaned here, ASCII fast
     transfer._xml.find("CstmrCdtTrfInitn/GrpHdr/MsgId").text = f"RUNWAY-B{batch_id}-SEPA"
     for payee in payees:
         name = payee.details.get("holder") or payee.name
@@ -88,11 +96,11 @@ def sepa_file(payees: list[Payee], *, batch_id: int, execution_date: date) -> tu
         if len(payee.remittance) > REMITTANCE_MAX:
             warnings.append(f"{payee.reference}: the remittance text was cut to {REMITTANCE_MAX} characters.")
         payment = {
-            "name": name,
+            "name": _sepa_text(name, NAME_MAX),
             "IBAN": payee.details["iban"],
             "amount": int((payee.amount * 100).to_integral_exact()),
             "execution_date": execution_date,
-            "description": payee.remittance,
+            "description": _sepa_text(payee.remittance, REMITTANCE_MAX),
             "endtoend_id": payee.reference,
         }
         if payee.details.get("bic"):

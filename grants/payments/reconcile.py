@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 
 from grants.models import BankStatement, Installment, InstallmentState, Payment, PaymentBatch, StatementEntry
 from grants.models.payments import REFERENCE
+from program.bulk import collector_paused
 from program.models import User
 from program.statemachine import change_states
 
@@ -54,9 +55,10 @@ LOCK = 0x52554E57  # "RUNW": pg_advisory_xact_lock key for statement imports
 
 def import_statement(raw: bytes, *, filename: str = "", by: User | None = None) -> dict:
     """Read, store and apply a statement; returns the report of the `import_statement` command."""
-    statement = parse(raw)  # NotAStatement: nothing written
+    with collector_paused():
+        statement = parse(raw)  # NotAStatement: nothing written
     stored = _store(raw, statement.format, filename, by)
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
@@ -131,7 +133,7 @@ def _reference(entry: Entry) -> tuple[int, int] | None:
 
 def _apply(entries: list[Entry], stored: BankStatement, by: User | None, report: dict) -> list[StatementEntry]:
     refs = {e.key: _reference(e) for e in entries}
-    installments = Installment.objects.select_related("grant__grantee").in_bulk({r[0] for r in refs.values() if r})
+    installments = Installment.objects.in_bulk({r[0] for r in refs.values() if r})
     rows, to_pay, credits = [], {}, []
     for entry in entries:  # debits first, so a payment and its return in one statement both count
         ref = refs[entry.key]
@@ -223,8 +225,9 @@ def _pay(to_pay: dict[int, StatementEntry], by: User | None, report: dict, store
         to_pay[payment.installment_id].payment = payment
         to_pay[payment.installment_id].outcome = Outcome.MATCHED
     report["matched"] += len(paid)
+    moved = set(moved)
     for pk, row in to_pay.items():
-        if pk not in set(moved):
+        if pk not in moved:
             _already_paid(row, row.installment, row.installment.attempt, report)
 
 

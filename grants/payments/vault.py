@@ -8,7 +8,9 @@ re-encrypts every row with it, and the old key can then be dropped.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -22,9 +24,13 @@ class SealBroken(Exception):
 
 
 def _keys() -> MultiFernet:
-    return MultiFernet(
-        [Fernet(key.encode() if isinstance(key, str) else key) for key in settings.PAYOUT_ENCRYPTION_KEYS]
-    )
+    return _multifernet(tuple(settings.PAYOUT_ENCRYPTION_KEYS))
+
+
+@functools.lru_cache(maxsize=4)
+def _multifernet(keys: tuple) -> MultiFernet:
+    """Built once per key list (a changed setting, as in rotation, builds a new one)."""
+    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
 
 
 def seal(values: dict) -> str:
@@ -32,12 +38,22 @@ def seal(values: dict) -> str:
 
 
 def unseal(token: str) -> dict:
-    if not token:
-        return {}
-    try:
-        return json.loads(_keys().decrypt(token.encode()))
-    except InvalidToken:
-        raise SealBroken("These bank details cannot be read with the configured keys.") from None
+    return unsealer()(token)
+
+
+def unsealer() -> Callable[[str], dict]:
+    """`unseal` with the keys looked up once, for a file of thousands of payees."""
+    keys = _keys()
+
+    def open_one(token: str) -> dict:
+        if not token:
+            return {}
+        try:
+            return json.loads(keys.decrypt(token.encode()))
+        except InvalidToken:
+            raise SealBroken("These bank details cannot be read with the configured keys.") from None
+
+    return open_one
 
 
 def rotate_all(chunk: int = 500) -> int:
