@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from program.bulk import ids_in
 from program.models import StateEvent
 
 
@@ -126,15 +127,15 @@ def change_states(
         rows = list(locked.values_list("pk", state))
         if not rows:
             return []
-        machine.model.objects.filter(pk__in=[pk for pk, _ in rows]).update(**{state: to}, **fields)
+        machine.model.objects.filter(pk__in=ids_in([pk for pk, _ in rows])).update(**{state: to}, **fields)
         _insert_events(machine, rows, to, by, note, now)
     return [pk for pk, _ in rows]
 
 
 def _insert_events(machine: StateMachine, rows: list[tuple], to: str, by, note: str, at) -> None:
-    """One event per moved row, inserted with `executemany`: the rows differ only in the subject and
-    the previous state, so every other column is prepared once (bulk_create compiles each value of each
-    row, most of a 10,000-row move's time)."""
+    """One event per moved row (COPY on PostgreSQL, multi-row INSERTs elsewhere). The rows differ
+    only in the subject and the previous state, so every other column is prepared once (bulk_create
+    compiles each value of each row: most of a 10,000-row move's time)."""
     template = machine.event_for(None, "", to, by, note, at)
     model = type(template)
     subject = f"{machine.event_field}_id" if machine.event_model is not None else "subject_id"
@@ -142,14 +143,24 @@ def _insert_events(machine: StateMachine, rows: list[tuple], to: str, by, note: 
     prepared = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in fields]
     slots = {f.attname: i for i, f in enumerate(fields)}
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    values = []
-    for pk, previous in rows:
-        row = list(prepared)
-        row[slots[subject]], row[slots["from_state"]] = pk, previous
-        values.append(row)
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    one = f"({', '.join(['%s'] * len(fields))})"
+
+    def values():
+        for pk, previous in rows:
+            row = list(prepared)
+            row[slots[subject]], row[slots["from_state"]] = pk, previous
+            yield row
+
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if connection.vendor == "postgresql":  # COPY: a tenth of the time of INSERTs on PostgreSQL
+            columns = ", ".join(quote(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in values():
+                    copy.write_row(row)
+            return
+        per_statement = min(1000, (connection.features.max_query_params or 999) // len(fields))
+        pending = list(values())
+        for start in range(0, len(pending), per_statement):
+            chunk = pending[start : start + per_statement]
+            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])

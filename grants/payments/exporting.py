@@ -19,7 +19,7 @@ from grants.models import (
     PayoutFile,
     installment_reference,
 )
-from program.bulk import collector_paused
+from program.bulk import collector_paused, ids_in
 from program.models import User
 from program.statemachine import change_states
 from program.text import strip_bidi
@@ -114,7 +114,7 @@ def export_file(batch: PaymentBatch, fmt: str, *, by: User | None) -> PayoutFile
         except BankFileError as exc:
             raise ExportRefused(str(exc)) from None
         moved = change_states(
-            batch.installments.filter(pk__in=[p.installment for p in payees]), to=InstallmentState.EXPORTED, by=by,
+            batch.installments.filter(pk__in=ids_in([p.installment for p in payees])), to=InstallmentState.EXPORTED, by=by,
             machine=INSTALLMENTS, note=f"in the {fmt} file of batch #{batch.pk}",
         )  # fmt: skip
         if len(moved) != len(payees):
