@@ -93,7 +93,13 @@ def export_file(batch: PaymentBatch, fmt: str, *, by: User | None) -> PayoutFile
         if existing is not None:
             PayoutAccess.objects.create(action=PayoutAccess.Action.EXPORTED, batch=batch, by=by)
             return existing
-        payees = [p for p in batch_payees(batch) if payout_format.accepts(p)]
+        try:
+            payees = [p for p in batch_payees(batch) if payout_format.accepts(p)]
+        except vault.SealBroken:
+            raise ExportRefused(
+                "Some bank details cannot be read with the configured PAYOUT_ENCRYPTION_KEYS (was a key dropped "
+                "before `rotate_payout_keys` ran?). Nothing was exported."
+            ) from None
         if by is not None:
             mine = set(
                 GrantApproval.objects.filter(approver=by, grant_id__in={p.grant for p in payees}).values_list(

@@ -136,8 +136,12 @@ def reveal(details: PayoutDetails, *, by: User) -> dict:
     """The full details, for the payments role only; each reveal is recorded."""
     if not has_payments_permission(by):
         raise DetailsRefused("Only the payments role sees full bank details.")
+    try:
+        values = vault.unseal(details.sealed)
+    except vault.SealBroken as exc:
+        raise DetailsRefused(f"{exc} Ask whoever holds the keys; the grantee can enter them again.") from None
     PayoutAccess.objects.create(action=PayoutAccess.Action.REVEALED, details=details, by=by)
-    return vault.unseal(details.sealed)
+    return values
 
 
 def add_tax_form(person: User, *, by: User, year: int, kind: str, upload) -> TaxForm:

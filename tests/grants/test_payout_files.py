@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import sepaxml
 import xmlschema
+from cryptography.fernet import Fernet
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from text_unidecode import unidecode
@@ -79,6 +80,19 @@ def test_an_exported_batch_is_locked_and_its_installments_join_no_other_batch(or
 
     assert second is None and first.exported_at is not None
     assert list(first.installments.values_list("pk", flat=True)) == [grant.installments.get(number=1).pk]
+
+
+def test_details_no_configured_key_opens_stop_the_export_with_a_reason_and_nothing_moves(organizer, payer, settings):
+    grant = _due(organizer)
+    batch, _, _ = batches.create_batch(by=payer, currency="EUR")
+    settings.PAYOUT_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the sealing key was dropped
+
+    with pytest.raises(exporting.ExportRefused, match="PAYOUT_ENCRYPTION_KEYS"):
+        exporting.export_file(batch, "sepa", by=payer)
+    batch.refresh_from_db()
+
+    assert grant.installments.get(number=1).state == "in_batch"
+    assert batch.exported_at is None and not batch.files.exists()
 
 
 def test_only_confirmed_details_are_paid_the_rest_is_held_with_the_reason(organizer, payer):
