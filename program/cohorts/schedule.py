@@ -8,6 +8,7 @@ the same moment cannot both succeed.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from program.models import Cohort, Enrollment, ProgramDay, Role, Room, Session, User
-from program.scheduling import Infeasible, solve
+from program.scheduling import Conflict, solve
 
 SLOT_TIMES = {"am": (time(9, 30), time(10, 30)), "pm": (time(14, 0), time(15, 0))}
 
@@ -211,22 +212,42 @@ def plan_lectures(cohort: Cohort, now=None) -> tuple[list[PlannedLecture], dict,
 
 
 def _solve_dropping_the_impossible(instance: dict, lookup: dict, unplaced: list[Unplaced]) -> dict | None:
-    """Solve; when the engine names a lecture it cannot place, report it (and what must follow it) as
-    unplaced with the engine's reason, and solve again for the rest."""
+    """Solve; when the engine proves no plan exists, it names the rules that conflict: the last lecture
+    they name (and what must follow it) is reported unplaced with those rules in words, and the rest is
+    solved again."""
+    instance["options"]["time_limit_s"] = 5  # a page: the explanation may be a little less than minimal
     while instance["lectures"]:
         try:
             return solve(instance)
-        except Infeasible as exc:
-            failed = next((x["id"] for x in instance["lectures"] if x["id"] in str(exc)), None)
+        except Conflict as exc:
+            named = [r.subject[-1] for r in (exc.conflicts or [[]])[0] if r.kind in ("due", "earliest", "prerequisite")]
+            failed = max(named, default=None)
             if failed is None:
                 raise
+            reason = "the plan cannot keep all of: " + "; ".join(_in_words(r.text, lookup) for r in exc.conflicts[0])
             drop = {failed} | {x["id"] for x in instance["lectures"] if failed in x.get("prerequisites", [])}
             for lecture_id in sorted(drop):
                 title, day = lookup["lectures"][lecture_id]
-                reason = str(exc) if lecture_id == failed else f"it must follow “{lookup['lectures'][failed][0]}”"
-                unplaced.append(Unplaced(title, day, reason))
+                because = reason if lecture_id == failed else f"it must follow “{lookup['lectures'][failed][0]}”"
+                unplaced.append(Unplaced(title, day, because))
             instance["lectures"] = [x for x in instance["lectures"] if x["id"] not in drop]
     return None
+
+
+def _in_words(text: str, lookup: dict) -> str:
+    """An engine rule with the lecture's title, the lecturer's name and the program day."""
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        if token in lookup["lectures"]:
+            return f"“{lookup['lectures'][token][0]}”"
+        if token in lookup["lecturers"]:
+            return lookup["lecturers"][token].display_name
+        if token in lookup["days"]:
+            return f"day {lookup['days'][token].number}"
+        return token
+
+    return re.sub(r"\b(lec\d+|L\d+|d\d+)\b", word, text).replace("lecturer ", "")
 
 
 def book_plan(plan: list[PlannedLecture], room: Room | None) -> tuple[list[Session], list[str]]:

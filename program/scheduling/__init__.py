@@ -7,7 +7,7 @@ The web pages call the same functions.
 
 from __future__ import annotations
 
-from .errors import Infeasible, MalformedInstance
+from .errors import Conflict, Infeasible, MalformedInstance, Rule
 
 SOLVERS = {}
 
@@ -34,4 +34,4 @@ def solve(instance: dict) -> dict:
     return SOLVERS[kind](instance)
 
 
-__all__ = ["Infeasible", "MalformedInstance", "solve"]
+__all__ = ["Conflict", "Infeasible", "MalformedInstance", "Rule", "solve"]

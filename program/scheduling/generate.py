@@ -144,3 +144,51 @@ def lecture_instance(n_lectures: int, days: int = 20, *, n_lecturers: int = 8, s
         "lectures": lectures,
         "options": {"one_lecture_per_slot": True, "lecturer_max_per_day": 1},
     }
+
+
+def planted_lecture_instance(n_lectures: int, days: int = 20, *, n_lecturers: int = 6, seed: int = 1) -> dict:
+    """A tight lecture instance with a plan planted in it (so it is feasible): each lecture gets a (day,
+    slot, lecturer) first; windows of 0-3 days around it, prerequisites only on lectures planted
+    earlier, lecturers away on about a third of the days they do not teach, caps at their planted load."""
+    rng = random.Random(seed)
+    day_ids = [f"d{d:02d}" for d in range(1, days + 1)]
+    slots = ["am", "pm"]
+    cells = sorted(rng.sample([(d, s) for d in range(days) for s in range(2)], k=min(n_lectures, 2 * days)))
+    names = [f"L{j:02d}" for j in range(n_lecturers)]
+    planted, teaching = [], {name: set() for name in names}
+    for i, (day, slot) in enumerate(cells):
+        free = [name for name in names if day not in teaching[name]] or names
+        lecturer = rng.choice(free)
+        teaching[lecturer].add(day)
+        planted.append((f"lec{i:02d}", day, slot, lecturer))
+    lecturers = [
+        {
+            "id": name,
+            "available": [day_ids[d] for d in range(days) if d in teaching[name] or rng.random() > 0.35],
+            "max_total": max(1, len(teaching[name])),
+        }
+        for name in names
+    ]
+    lectures = []
+    for i, (lid, day, _slot, lecturer) in enumerate(planted):
+        others = rng.sample([n for n in names if n != lecturer], k=min(len(names) - 1, rng.randint(0, 2)))
+        lectures.append(
+            {
+                "id": lid,
+                "earliest_day": day_ids[max(0, day - rng.randint(0, 3))],
+                "due_day": day_ids[min(days - 1, day + rng.randint(0, 1))],
+                "lecturers": sorted([lecturer, *others]),
+                "prerequisites": [planted[k][0] for k in range(max(0, i - 4), i) if rng.random() < 0.3],
+            }
+        )
+    rng.shuffle(lectures)
+    return {
+        "kind": "lecture",
+        "id": f"lecture-planted-l{n_lectures}-d{days}-s{seed}",
+        "seed": seed,
+        "days": day_ids,
+        "slots_per_day": slots,
+        "lecturers": lecturers,
+        "lectures": lectures,
+        "options": {"one_lecture_per_slot": True, "lecturer_max_per_day": 1},
+    }

@@ -1,10 +1,12 @@
 """`lecture` instances: lectures to (day, slot) (shared/scheduling/FORMAT.md, section 4).
 
-Lectures are placed in reverse prerequisite order, each in the latest free (day, slot) that is within
-[earliest_day, due_day], strictly before every lecture that builds on it, and has a qualified,
-available lecturer under their per-day and total caps (the least-loaded such lecturer). Latest means
-"on the day its exercises need it", which is what `earliness_total_days` measures. When a lecture
-cannot be placed, the instance is infeasible (exit code 1) with the reason.
+First a quick construction: lectures in reverse prerequisite order, each in the latest free
+(day, slot) within [earliest_day, due_day], strictly before every lecture that builds on it, with a
+qualified, available lecturer under their caps. Then the exact model (`lecture_model`, CP-SAT) starts
+from it and finds a plan whenever one exists, with the fewest days early (`earliness_total_days`; 0 =
+each lecture on the day its exercises need it), within `options.time_limit_s` (default 10 s;
+`meta.proven_optimal` says whether it finished). When no plan exists, the error (exit code 1) names a
+minimal set of rules that conflict: due days, earliest days, prerequisites, availability, caps.
 
 Runway's extension of the format: `options.blocked_slots`, a list of `[day, slot]` pairs already in
 use (another session of the cohort then); no lecture is placed there.
@@ -16,6 +18,7 @@ import statistics
 import time
 from collections import Counter, defaultdict
 
+from . import lecture_model
 from .errors import Infeasible, MalformedInstance
 
 
@@ -57,8 +60,39 @@ def _reverse_topological(lectures: list[dict]) -> list[dict]:
 
 
 def solve(instance: dict) -> dict:
+    """Latest-fit first (a start, often already the best), then the exact model from it."""
     started = time.perf_counter()
     _check(instance)
+    _reverse_topological(instance["lectures"])  # a prerequisite cycle is named as one
+    places = len(instance["days"]) * len(instance["slots_per_day"])
+    if len(instance["lectures"]) > places:
+        raise Infeasible(f"{len(instance['lectures'])} lectures but only {places} (day, slot) places")
+    for lecture in instance["lectures"]:
+        if not lecture.get("lecturers"):
+            raise Infeasible(f"{lecture['id']} has no lecturer who could give it")
+    try:
+        start = _latest_fit(instance)
+    except Infeasible:
+        start = None
+    limit = float(instance.get("options", {}).get("time_limit_s", 10))
+    placed, optimal = lecture_model.plan(instance, time_limit_s=limit, hint=start)
+    if (
+        start is not None
+        and metrics(instance, start)["earliness_total_days"] < metrics(instance, placed)["earliness_total_days"]
+    ):
+        placed = start  # only possible when the time ran out before the model caught up
+    schedule = {lid: placed[lid] for lid in sorted(placed)}
+    meta = {
+        "solver": "cp-sat" if start is None or placed is not start else "latest-fit",
+        "proven_optimal": optimal,
+        "runtime_s": round(time.perf_counter() - started, 4),
+    }
+    meta.update(metrics(instance, schedule))
+    return {"kind": "lecture", "instance_id": instance["id"], "lectures": schedule, "meta": meta}
+
+
+def _latest_fit(instance: dict) -> dict:
+    """Each lecture in reverse prerequisite order into the latest free (day, slot) that fits."""
     days, slots = instance["days"], instance["slots_per_day"]
     position = {(d, s): i for i, (d, s) in enumerate((d, s) for d in days for s in slots)}
     day_index = {d: i for i, d in enumerate(days)}
@@ -104,10 +138,7 @@ def solve(instance: dict) -> dict:
         load[lid] += 1
         per_day[(lid, day)] += 1
         placed[lecture["id"]] = {"day": day, "slot": slot, "lecturer": lid}
-    schedule = {lid: placed[lid] for lid in sorted(placed)}
-    meta = {"solver": "latest-fit", "runtime_s": round(time.perf_counter() - started, 4)}
-    meta.update(metrics(instance, schedule))
-    return {"kind": "lecture", "instance_id": instance["id"], "lectures": schedule, "meta": meta}
+    return placed
 
 
 def metrics(instance: dict, schedule: dict) -> dict:

@@ -340,4 +340,6 @@ def test_a_lecture_with_no_free_slot_is_listed_with_the_reason_and_the_rest_is_p
     plan, _meta, unplaced = schedule.plan_lectures(cohort, now=before)
 
     assert len(plan) + len(unplaced) == 4 and unplaced
-    assert all("no free slot" in u.reason for u in unplaced)
+    # The reason names the rules in words: lectures by title, the TA by name, days by number.
+    assert all(u.reason.startswith("the plan cannot keep all of: ") for u in unplaced), [u.reason for u in unplaced]
+    assert all("“" in u.reason and "lec0" not in u.reason for u in unplaced)
