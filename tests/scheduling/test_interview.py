@@ -1,9 +1,11 @@
 import json
 import subprocess
 import sys
+from collections import Counter
 from itertools import product
 from pathlib import Path
 
+import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,10 +16,11 @@ from program.scheduling.interview import violations
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _brute_force(instance) -> int:
-    """The most interviews any valid schedule holds, by trying every choice (tiny instances only)."""
+def _brute_force(instance) -> tuple[int, int]:
+    """The most interviews any valid schedule holds, and the least busiest-interviewer load among the
+    schedules that hold that many, by trying every choice (tiny instances only)."""
     options = [None] + [(i["id"], s["id"]) for i in instance["interviewers"] for s in instance["slots"]]
-    best = 0
+    best = (0, 0)  # (interviews, -max load)
     for choice in product(options, repeat=len(instance["applicants"])):
         schedule = {
             "interviews": [
@@ -26,9 +29,11 @@ def _brute_force(instance) -> int:
                 if c
             ]
         }
-        if len(schedule["interviews"]) > best and not violations(instance, schedule):
-            best = len(schedule["interviews"])
-    return best
+        loads = Counter(x["interviewer"] for x in schedule["interviews"])
+        key = (len(schedule["interviews"]), -max(loads.values(), default=0))
+        if key > best and not violations(instance, schedule):
+            best = key
+    return best[0], -best[1]
 
 
 @st.composite
@@ -78,8 +83,49 @@ def tiny_instances(draw):
 def test_interview_schedule_is_valid_and_optimal_on_tiny_instances(instance):
     schedule = solve(instance)
 
+    most, least_max_load = _brute_force(instance)
+
     assert violations(instance, schedule) == {}
-    assert schedule["meta"]["scheduled"] == schedule["meta"]["max_schedulable"] == _brute_force(instance)
+    assert schedule["meta"]["scheduled"] == schedule["meta"]["max_schedulable"] == most
+    assert schedule["meta"]["interviewer_load_max"] == schedule["meta"]["interviewer_load_max_bound"] == least_max_load
+
+
+def _reference_max_flow(instance) -> int:
+    """A plain reference: networkx's maximum flow on the textbook network (one arc per applicant,
+    interviewer and slot that may meet), ignoring everything Runway's solver does to be fast."""
+    slots = {s["id"]: s["day"] for s in instance["slots"]}
+    conflicts = {tuple(c) for c in instance["conflicts"]}
+    graph = nx.DiGraph()
+    for i in instance["interviewers"]:
+        graph.add_edge(("i", i["id"]), "t", capacity=i["max_total"])
+        for slot in i["available"]:
+            graph.add_edge(("is", i["id"], slot), ("id", i["id"], slots[slot]), capacity=1)
+            graph.add_edge(("id", i["id"], slots[slot]), ("i", i["id"]), capacity=i["max_per_day"])
+    for a in instance["applicants"]:
+        graph.add_edge("s", ("a", a["id"]), capacity=1)
+        for i in instance["interviewers"]:
+            if a["track"] in i["tracks"] and (a["id"], i["id"]) not in conflicts:
+                for slot in set(a["available"]) & set(i["available"]):
+                    graph.add_edge(("a", a["id"]), ("is", i["id"], slot), capacity=1)
+    return nx.maximum_flow_value(graph, "s", "t") if "s" in graph and "t" in graph else 0
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(20, 300))
+@settings(max_examples=12, deadline=None)
+def test_the_engine_schedules_as_many_as_a_plain_max_flow_and_no_interviewer_above_the_proven_cap(seed, n):
+    instance = interview_instance(n, seed=seed)
+
+    schedule = solve(instance)
+    meta = schedule["meta"]
+
+    assert violations(instance, schedule) == {}
+    assert meta["scheduled"] == meta["max_schedulable"] == _reference_max_flow(instance)
+    assert meta["interviewer_load_max"] == meta["interviewer_load_max_bound"]
+    # The bound is tight: one fewer and the same number of interviews does not fit.
+    capped = json.loads(json.dumps(instance))
+    for interviewer in capped["interviewers"]:
+        interviewer["max_total"] = min(interviewer["max_total"], meta["interviewer_load_max_bound"] - 1)
+    assert meta["scheduled"] == 0 or _reference_max_flow(capped) < meta["scheduled"]
 
 
 def test_generated_instance_has_no_violations_and_reports_metrics():
