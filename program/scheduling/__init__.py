@@ -7,31 +7,23 @@ The web pages call the same functions.
 
 from __future__ import annotations
 
+import importlib
+
 from .errors import Conflict, Infeasible, MalformedInstance, Rule
 
-SOLVERS = {}
-
-
-def _register() -> None:
-    from . import interview, lecture, pairing, ta  # noqa: PLC0415  (kinds load on first use)
-
-    SOLVERS["interview"] = interview.solve
-    SOLVERS["pairing"] = pairing.solve
-    SOLVERS["ta"] = ta.solve
-    SOLVERS["lecture"] = lecture.solve
+KINDS = ("pairing", "ta", "interview", "lecture")  # each a module with `solve(instance)`
 
 
 def solve(instance: dict) -> dict:
     if not isinstance(instance, dict):
         raise MalformedInstance("the instance must be a JSON object")
     kind = instance.get("kind")
-    if not SOLVERS:
-        _register()
-    if kind not in ("pairing", "ta", "interview", "lecture"):
-        raise MalformedInstance(f"unknown kind {kind!r}; expected one of pairing, ta, interview, lecture")
-    if kind not in SOLVERS:
-        raise MalformedInstance(f"kind {kind!r} is not implemented yet (implemented: {', '.join(sorted(SOLVERS))})")
-    return SOLVERS[kind](instance)
+    if kind not in KINDS:
+        raise MalformedInstance(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    # A kind loads on first use: OR-Tools (interview, lecture) takes a second to import, which a
+    # pairing run should not pay.
+    module = importlib.import_module(f"{__name__}.{kind}")
+    return module.solve(instance)
 
 
 __all__ = ["Conflict", "Infeasible", "MalformedInstance", "Rule", "solve"]

@@ -45,8 +45,17 @@ def interview_instance(
 
 
 def pairing_instance(
-    n: int, days: int = 20, *, seed: int = 1, absence_rate: float = 0.0, do_not_pair: int = 0, remote_share: float = 0.0
+    n: int,
+    days: int = 20,
+    *,
+    seed: int = 1,
+    absence_rate: float = 0.0,
+    do_not_pair: int = 0,
+    remote_share: float = 0.0,
+    long_absences: int = 0,
 ) -> dict:
+    """`absence_rate`: each person away on a day with this chance; `long_absences`: that many people
+    away for 2-4 days in a row (illness, a conference)."""
     rng = random.Random(seed)
     people = [
         {
@@ -60,6 +69,10 @@ def pairing_instance(
     ]
     day_ids = [f"d{d:02d}" for d in range(1, days + 1)]
     absences = {d: sorted(p["id"] for p in people if rng.random() < absence_rate) for d in day_ids}
+    for person in rng.sample(people, k=min(n, long_absences)):
+        start, length = rng.randrange(days), rng.randint(2, 4)
+        for d in day_ids[start : start + length]:
+            absences[d] = sorted({*absences[d], person["id"]})
     absences = {d: a for d, a in absences.items() if a}
     dnp = set()
     while len(dnp) < do_not_pair:
