@@ -6,4 +6,9 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "Applications"
 
     def ready(self) -> None:
+        from program.cohorts.absences import partners_changed  # noqa: PLC0415
+
         from . import panels, tasks  # noqa: F401  (registers dashboard panels and the tasks queued by name)
+        from .partner_mail import tell_new_partners  # noqa: PLC0415
+
+        partners_changed.connect(tell_new_partners, dispatch_uid="applications.tell_new_partners")

@@ -83,6 +83,16 @@ def generate(cohort: Cohort, *, from_day: date | None = None, seed: int = 0) -> 
     history_days = [d for d in all_days if d.date < from_day]
     if not days:
         return {}
+    return _generate_days(cohort, days, history_days, seed)
+
+
+def generate_day(day: ProgramDay, seed: int = 0) -> dict:
+    """Make one day's unlocked groups again (every other day counts as history, locks are kept)."""
+    history = list(ProgramDay.objects.filter(cohort=day.cohort, date__lt=day.date))
+    return _generate_days(day.cohort, [day], history, seed)
+
+
+def _generate_days(cohort: Cohort, days: list[ProgramDay], history_days: list[ProgramDay], seed: int) -> dict:
     instance = instance_for(cohort, days, history_days=history_days, seed=seed)
     schedule = solve(instance)
     by_id = {f"d{d.number:02d}": d for d in days}
@@ -137,6 +147,44 @@ def quality(cohort: Cohort) -> dict:
     breaches = pairing.violations(instance, schedule)
     return {
         **pairing.metrics(instance, schedule),
+        **pairing.bounds(instance),
         "violations": dict(breaches),
         "breaches": [f"{BREACHES.get(code, code.replace('_', ' '))}: {n}" for code, n in sorted(breaches.items())],
     }
+
+
+def reasons(cohort: Cohort, *, gap_target: int = 2) -> dict[int, str]:
+    """Why each stored group is what it is, in a few words: "new partners, skill gap 1", "repeat: met
+    on day 3, skill gap 0", "trio: 31 present, new partners, skill gap 2". Two queries, whatever the
+    cohort's size (members of every group, and skills)."""
+    rows = (
+        PairGroup.members.through.objects.filter(pairgroup__day__cohort=cohort)
+        .order_by("pairgroup__day__date", "pairgroup_id")
+        .values_list("pairgroup_id", "user_id", "pairgroup__day__number")
+    )
+    groups: dict[int, list[int]] = {}
+    day_of: dict[int, int] = {}
+    for group, user, number in rows:
+        groups.setdefault(group, []).append(user)
+        day_of[group] = number
+    skills = dict(Enrollment.objects.filter(cohort=cohort).values_list("user_id", "skill"))
+    present: dict[int, int] = {}
+    for group, members in groups.items():
+        present[day_of[group]] = present.get(day_of[group], 0) + len(members)
+    met: dict[frozenset, int] = {}
+    out: dict[int, str] = {}
+    for group, members in groups.items():  # in day order: what was met before is known
+        number = day_of[group]
+        pairs = [frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :]]
+        before = [met[p] for p in pairs if p in met and met[p] < number]
+        levels = [skills.get(m, 3) for m in members]
+        gap = max(levels) - min(levels)
+        words = []
+        if len(members) == 3:
+            words.append(f"trio: {present[number]} present")
+        words.append(f"repeat: met on day {max(before)}" if before else "new partners")
+        words.append(f"skill gap {gap}" + (" (over the target)" if gap > gap_target else ""))
+        out[group] = ", ".join(words)
+        for p in pairs:
+            met[p] = number
+    return out

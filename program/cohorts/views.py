@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from program.cohorts import enrollments, pairs, schedule, staffing
+from program.cohorts import absences, enrollments, pairs, schedule, staffing
 from program.forms import SessionForm, errors_sentence
 from program.models import (
     Cohort,
@@ -115,6 +115,10 @@ def _with_machine_options(days: list[ProgramDay], machines: list[LabMachine]) ->
 def _editing_context(cohort: Cohort, days: list[ProgramDay]) -> dict:
     machines = list(LabMachine.objects.filter(active=True).select_related("room"))
     _with_machine_options(days, machines)
+    why = pairs.reasons(cohort)
+    for day in days:
+        for group in day.groups.all():
+            group.reason = why.get(group.pk, "")
     return {
         "rooms": list(Room.objects.all()),
         "speakers": list(
@@ -130,7 +134,7 @@ def _editing_context(cohort: Cohort, days: list[ProgramDay]) -> dict:
     }
 
 
-DAY_ACTIONS = ("lock", "swap", "machine", "add-session", "delete-session")
+DAY_ACTIONS = ("lock", "swap", "absent", "machine", "add-session", "delete-session")
 
 
 def _day_action(request: HttpRequest, cohort: Cohort, action: str) -> tuple[ProgramDay, str]:
@@ -148,6 +152,14 @@ def _day_action(request: HttpRequest, cohort: Cohort, action: str) -> tuple[Prog
         except PairGroup.DoesNotExist:
             raise ValueError("Both people need a group that day; generate the pairs first.") from None
         return day, f"Swapped {first.display_name} and {second.display_name}; both groups are now locked."
+    if action == "absent":
+        person = object_or_404(User, request.POST.get("person"))
+        enrollment = Enrollment.objects.filter(cohort=cohort, user=person, role=Role.PARTICIPANT).first()
+        if enrollment is None:
+            raise ValueError(f"{person.display_name} is not a participant of this cohort.")
+        changes = absences.mark_absent(enrollment, day, by=request.user)
+        told = ", ".join(u.display_name for u in changes) or "nobody's group changed"
+        return day, f"{person.display_name} is away on day {day.number}; told of their new partners: {told}."
     if action == "machine":
         group = object_or_404(PairGroup, request.POST.get("group"), day=day)
         machine_pk = request.POST.get("machine")
@@ -332,11 +344,13 @@ def today(request: HttpRequest) -> HttpResponse:
     ]
     days = list(_days_with_everything(around.filter(pk__in=wanted).order_by("date")))
     is_ta = enrollment.role == Role.TA
+    why = pairs.reasons(cohort)
     for day in days:
         _annotate_day(day)
         day.mine = next((g for g in day.groups.all() if any(m.pk == request.user.pk for m in g.members.all())), None)
         if day.mine:
             day.partners = [m for m in day.mine.members.all() if m.pk != request.user.pk]
+            day.reason = why.get(day.mine.pk, "")
             room_id = day.mine.machine.room_id if day.mine.machine else None
             day.my_tas = [a.ta for a in day.ta_assignments.all() if a.room_id == room_id]
         day.duty = next((a.room for a in day.ta_assignments.all() if a.ta_id == request.user.pk), None)
