@@ -153,14 +153,15 @@ def quality(cohort: Cohort) -> dict:
     }
 
 
-def reasons(cohort: Cohort, *, gap_target: int = 2) -> dict[int, str]:
+def reasons(cohort: Cohort, *, until: date | None = None, gap_target: int = 2) -> dict[int, str]:
     """Why each stored group is what it is, in a few words: "new partners, skill gap 1", "repeat: met
     on day 3, skill gap 0", "trio: 31 present, new partners, skill gap 2". Two queries, whatever the
     cohort's size (members of every group, and skills)."""
-    rows = (
-        PairGroup.members.through.objects.filter(pairgroup__day__cohort=cohort)
-        .order_by("pairgroup__day__date", "pairgroup_id")
-        .values_list("pairgroup_id", "user_id", "pairgroup__day__number")
+    rows = PairGroup.members.through.objects.filter(pairgroup__day__cohort=cohort)
+    if until is not None:  # the days shown and the ones before them (what was met before counts)
+        rows = rows.filter(pairgroup__day__date__lte=until)
+    rows = rows.order_by("pairgroup__day__date", "pairgroup_id").values_list(
+        "pairgroup_id", "user_id", "pairgroup__day__number"
     )
     groups: dict[int, list[int]] = {}
     day_of: dict[int, int] = {}

@@ -115,7 +115,7 @@ def _with_machine_options(days: list[ProgramDay], machines: list[LabMachine]) ->
 def _editing_context(cohort: Cohort, days: list[ProgramDay]) -> dict:
     machines = list(LabMachine.objects.filter(active=True).select_related("room"))
     _with_machine_options(days, machines)
-    why = pairs.reasons(cohort)
+    why = pairs.reasons(cohort, until=max((d.date for d in days), default=None))
     for day in days:
         for group in day.groups.all():
             group.reason = why.get(group.pk, "")
@@ -344,7 +344,7 @@ def today(request: HttpRequest) -> HttpResponse:
     ]
     days = list(_days_with_everything(around.filter(pk__in=wanted).order_by("date")))
     is_ta = enrollment.role == Role.TA
-    why = pairs.reasons(cohort)
+    why = pairs.reasons(cohort, until=max((d.date for d in days), default=None))
     for day in days:
         _annotate_day(day)
         day.mine = next((g for g in day.groups.all() if any(m.pk == request.user.pk for m in g.members.all())), None)
