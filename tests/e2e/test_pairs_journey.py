@@ -2,8 +2,10 @@
 place), regenerates the following days, and a participant sees today's partner on their Today page."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from program.models import LabMachine, PairGroup, Role, Room
 from program.services import enroll, generate_program_days
@@ -50,6 +52,21 @@ def test_generate_swap_regenerate_and_the_participant_sees_the_partner(transacti
     assert "Pairs generated" in page.content()
     assert PairGroup.objects.get(day=first_day, members=pia).members.exclude(pk=pia.pk).get() == partner_after_swap
 
+    # Someone is away on a coming day: only the groups around them change, the row says who was told.
+    coming = cohort.days.filter(date__gte=max(second_day.date, timezone.localdate())).order_by("date").first()
+    week = (coming.date - (first_day.date - timedelta(days=first_day.date.weekday()))).days // 7 + 1
+    away = PairGroup.objects.filter(day=coming).exclude(members=pia).first().members.first()
+    page.goto(f"{live_server.url}/cohorts/{cohort.slug}/pairs/?week={week}")
+    row = page.locator(f"#day-{coming.pk}")
+    row.get_by_text("Someone is away").click()
+    row.get_by_label("Away").select_option(label=away.display_name)
+    row.get_by_role("button", name="Re-pair around them").click()
+    page.locator(f"#day-{coming.pk} [role=status]").wait_for()
+    assert f"{away.display_name} is away on day {coming.number}" in row.inner_text()
+    assert away.display_name not in row.locator(".members").all_inner_texts()
+    assert "skill gap" in row.inner_text()  # each pair says why
+
     _cookie_sign_in(page, live_server, pia)
     page.goto(f"{live_server.url}/today/?date={first_day.date.isoformat()}")
     assert page.locator("#partner").inner_text().startswith(f"You pair with {partner_after_swap.display_name} on gpu")
+    assert page.locator("#why").inner_text().startswith("Why: ")
