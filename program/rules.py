@@ -63,6 +63,7 @@ for _model in ("user", "roleassignment", "workerheartbeat"):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"program.{_action}_{_model}", is_organizer)
 rules.add_perm("program", is_staff_role)
+rules.add_perm("program.export_person_data", is_organizer)
 
 
 @rules.predicate

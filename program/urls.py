@@ -4,6 +4,7 @@ from program import devmail, views
 from program.cohorts import views as views_schedule
 from program.feedback import views as views_feedback
 from program.labs import views as views_progress
+from program.privacy import views as privacy_views
 
 app_name = "program"
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
         name="withdraw-enrollment",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/data/", privacy_views.my_data, name="my-data"),
+    path("people/<int:pk>/data/", privacy_views.person_data, name="person-data"),
     path("dev/mail/", devmail.dev_mail, name="dev-mail"),
     path("calendar/", views.my_calendar, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),

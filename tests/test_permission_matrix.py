@@ -43,6 +43,9 @@ MATRIX = [
     ("program:home", None, "get", {"anonymous": 302, "nobody": 200}, 302),
     ("program:profile", None, "get", {"anonymous": 302}, 200),
     ("program:calendar", None, "get", {"anonymous": 302}, 200),
+    ("program:my-data", None, "get", {"anonymous": 302}, 200),
+    ("program:my-data", None, "post", {"anonymous": 302}, 200),  # everyone downloads their own data
+    ("program:person-data", "participant_person", "post", {"anonymous": 302, "organizer": 200}, 403),
     ("program:dev-mail", None, "get", {}, 404),  # development only (DEBUG and the file email backend)
     ("program:feed", "bad_feed", "get", {}, 404),
     ("program:dashboard", "role:organizer", "get", {"anonymous": 302, "organizer": 200}, 403),
@@ -301,6 +304,7 @@ def world(
         "draft": {"pk": draft.pk},
         "application_interviewed": {"pk": interviewed.pk},
         "not_alumnus": {"pk": participant.pk},
+        "participant_person": {"pk": participant.pk},
         "participant_enrollment": {"slug": cohort.slug, "pk": participant.enrollments.get(cohort=cohort).pk},
         "own_group": {"slug": cohort.slug, "workspace": own_group.workspace},
         "foreign_group": {"slug": cohort.slug, "workspace": foreign_group.workspace},
