@@ -9,6 +9,7 @@ from program.models import Role, User
 from program.services import grant_role
 from program.statemachine import StateMachine, change_state
 from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  # re-exported for callers
+from program.tasking import enqueue_on_commit
 
 from .models import Application, ApplicationEvent, Call
 from .models import ApplicationState as S
@@ -44,6 +45,7 @@ def create_application(call: Call, applicant: User, *, source: str, by: User | N
         application = Application.objects.create(call=call, applicant=applicant, source=source)
         ApplicationEvent.objects.create(application=application, actor=by, to_state=S.RECEIVED, note=f"via {source}")
         grant_role(applicant, Role.APPLICANT)
+        enqueue_on_commit("applications.tasks.task_find_duplicates", person_id=applicant.pk)
     return application
 
 
@@ -53,7 +55,10 @@ def transition_application(application: Application, *, to: str, by: User | None
     Locks the row, checks the move against TRANSITIONS, saves the state, and records an event with
     who, when, from, to and note. Raises TransitionNotAllowed otherwise, leaving everything unchanged.
     """
-    return change_state(application, to=to, by=by, note=note, machine=APPLICATIONS)
+    moved = change_state(application, to=to, by=by, note=note, machine=APPLICATIONS)
+    if to == S.SUBMITTED:  # the resume and the answers are in: look again for the same person
+        enqueue_on_commit("applications.tasks.task_find_duplicates", person_id=application.applicant_id)
+    return moved
 
 
 def withdraw_application(application: Application, *, by: User, note: str = "") -> Application:

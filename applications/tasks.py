@@ -4,14 +4,21 @@ import logging
 
 from celery import shared_task
 
-from applications import decisions, intake, outbox
+from applications import decisions, duplicates, intake, outbox
 from applications.intake import imap
 from applications.review import reviews
+from program.models import User
 from program.tasking import run_steps
 
 from .models import Application
 
 log = logging.getLogger(__name__)
+
+
+@shared_task(name="applications.tasks.task_find_duplicates")
+def task_find_duplicates(person_id: int) -> int:
+    person = User.objects.filter(pk=person_id).first()
+    return len(duplicates.scan_for(person)) if person else 0
 
 
 @shared_task(name="applications.tasks.task_send_outbound")

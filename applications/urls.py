@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from applications import views
+from applications import duplicates_views, views
 from applications.interviews import views as views_interview
 from applications.review import views as views_review
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("<int:pk>/review/", views_review.review, name="review"),
     path("<int:pk>/review/conflict/", views_review.declare_conflict, name="conflict"),
     path("search/", views.search, name="search"),
+    path("duplicates/", duplicates_views.duplicate_list, name="duplicates"),
+    path("duplicates/<int:pk>/dismiss/", duplicates_views.duplicate_dismiss, name="duplicate-dismiss"),
     path("outbox/", views_review.outbox_drafts, name="outbox"),
     path("outbox/<int:pk>/edit/", views_review.outbox_edit, name="outbox-edit"),
     path("<int:pk>/offer/", views_review.respond_offer, name="offer"),

@@ -1,7 +1,8 @@
 """The applications app's models, one module per part (all importable from here): `calls`
 (calls, applications and their events, applicant links), `mail` (inbound messages and their keys,
 documents, the outbox), `questionnaires`, `review` (rubrics, reviews, conflicts, decisions, offers,
-promotions), `interviews`, `updates` (subscribers, announcements, access requests)."""
+promotions), `interviews`, `updates` (subscribers, announcements, access requests), `people` (accounts
+that may be one person)."""
 
 from applications.models.calls import (  # noqa: F401
     ApplicantLink,
@@ -23,6 +24,7 @@ from applications.models.mail import (  # noqa: F401
     answer_upload_to,
     document_upload_to,
 )
+from applications.models.people import PossibleDuplicate  # noqa: F401
 from applications.models.questionnaires import Answer, Question, QuestionKind, Questionnaire  # noqa: F401
 from applications.models.review import (  # noqa: F401
     ConflictOfInterest,

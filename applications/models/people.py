@@ -1,0 +1,36 @@
+"""People seen more than once: two accounts that may be one person (found when an application arrives,
+never merged by themselves), with the evidence and what an organizer decided."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class PossibleDuplicate(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "To look at"
+        DISMISSED = "dismissed", "Not the same person"
+
+    first = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    evidence = models.JSONField(default=list, help_text="Sentences: what the two accounts share.")
+    found_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="one_possible_duplicate_per_pair"),
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="possible_duplicate_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.first_id} and #{self.second_id}?"
