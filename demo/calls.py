@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.html import escape
 
-from applications import decisions
+from applications import decisions, duplicates
 from applications.interviews import services as interviews
 from applications.models import (
     Answer,
@@ -260,3 +260,12 @@ def build_ta_offer_letter(call: Call, organizer: User) -> None:
     offer = Offer.objects.filter(application__call=call, response=Offer.Response.PENDING).order_by("pk").first()
     if offer is not None:
         ta_letters.send_ta_offer_letter(offer, daily_rate=Decimal("350.00"), currency="GBP", by=organizer)
+
+
+def build_returning_applicant(calls: dict) -> None:
+    """Someone who applied to the bootcamp applies for a grant from a +tag address: listed under
+    "Possibly the same person" with the address and the name as evidence."""
+    earlier = User.objects.get(email="applicant03@runway.test")
+    again = person("Applicant03+grant@runway.test", earlier.full_name)
+    create_application(calls[CallKind.GRANT], again, source="web")
+    duplicates.scan_for(again)

@@ -61,6 +61,7 @@ class Command(BaseCommand):
             calls.build_interviews(program, the_calls[CallKind.PARTICIPANT], reviewers[1], organizer)
             calls.build_offers(the_calls[CallKind.PARTICIPANT], organizer)  # the confirmed join the cohort
             calls.build_ta_offer_letter(the_calls[CallKind.TA], organizer)
+            calls.build_returning_applicant(the_calls)
         cohort.build_schedule(program, rng)  # after the offers: everyone enrolled is paired
         if not full:
             return
