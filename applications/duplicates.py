@@ -16,10 +16,10 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from applications.models import Answer, Document, PossibleDuplicate, QuestionKind
+from applications.models import Answer, Application, Document, PossibleDuplicate, QuestionKind
 from program.models import User
 
 EMPTY_PATHS = {"", "/in", "/company", "/pub", "/profile", "/user", "/users"}
@@ -121,3 +121,29 @@ def dismiss(row: PossibleDuplicate, *, by: User, note: str = "") -> PossibleDupl
     )
     row.refresh_from_db()
     return row
+
+
+def history(application) -> dict:
+    """The person behind an application, across calls and years: their other applications, cohorts
+    and grants with outcomes, and the accounts listed as possibly the same person (with theirs).
+    Grants are read through the reverse relation, so this app still imports nothing of `grants`."""
+    person = application.applicant
+    pairs = PossibleDuplicate.objects.filter(
+        Q(first=person) | Q(second=person), status=PossibleDuplicate.Status.OPEN
+    ).values_list("first_id", "second_id")
+    others = sorted({p for pair in pairs for p in pair} - {person.pk})
+    return {
+        "applications": list(
+            Application.objects.filter(applicant=person)
+            .exclude(pk=application.pk)
+            .select_related("call")
+            .order_by("-created_at")
+        ),
+        "cohorts": list(person.enrollments.select_related("cohort").order_by("-cohort__starts_on")),
+        "grants": list(person.grants.prefetch_related("outcomes").order_by("-created_at")),
+        "same_person": list(
+            User.objects.filter(pk__in=others).prefetch_related(
+                Prefetch("applications", queryset=Application.objects.select_related("call").order_by("-created_at"))
+            )
+        ),
+    }

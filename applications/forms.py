@@ -33,7 +33,17 @@ class CallForm(forms.ModelForm):
 
     class Meta:
         model = Call
-        fields = ["name", "slug", "kind", "cohort", "opens_at", "closes_at", "is_default", "description"]
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "cohort",
+            "opens_at",
+            "closes_at",
+            "is_default",
+            "reviewers_see_history",
+            "description",
+        ]
         widgets = {
             "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
             "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from applications import decisions, intake, links
+from applications import decisions, duplicates, intake, links
 from applications.access import application_for_user
 from applications.questionnaires import answers as questionnaires
 from applications.questionnaires.templates import apply_template
@@ -77,6 +77,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         answers = {a.question_id: a for a in application.answers.all()}
         questions = [(q, answers.get(q.pk)) for q in application.call.questionnaire.questions.all()]
     is_staff_view = request.user.has_perm("applications.view_inbound")
+    sees_history = is_staff_view or (
+        application.call.reviewers_see_history and request.user.pk != application.applicant_id
+    )
     return render(
         request,
         "applications/detail.html",
@@ -94,6 +97,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "offer": Offer.objects.filter(application=application).first(),
             "interviews": list(application.interviews.select_related("slot", "interviewer")) if is_staff_view else [],
             "decision_actions": decisions.offered_actions(application, request.user),
+            "history": duplicates.history(application) if sees_history else None,
         },
     )
 

@@ -28,6 +28,11 @@ class Call(models.Model):
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a rolling call.")
     is_default = models.BooleanField(default=False, help_text="Receives mail sent to the bare address.")
+    reviewers_see_history = models.BooleanField(
+        default=False,
+        help_text="Reviewers and interviewers see the person's earlier applications, cohorts and grants "
+        "(off: review is blind to history; organizers always see it).",
+    )
     description = models.TextField(blank=True)
 
     class Meta:

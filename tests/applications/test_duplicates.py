@@ -112,3 +112,34 @@ def test_organizers_see_the_evidence_and_say_not_the_same_person(client, organiz
     assert page.status_code == 200 and a.email.encode() in page.content and b"same address" in page.content
     assert response.status_code == 302 and PossibleDuplicate.objects.get().status == "dismissed"
     assert refused.status_code == 403
+
+
+def test_the_application_page_shows_the_person_before_to_organizers_and_only_by_choice_to_reviewers(
+    client, organizer, reviewer
+):
+    from applications.models import ReviewAssignment  # noqa: PLC0415
+    from program.models import Role  # noqa: PLC0415
+    from program.services import enroll, grant_role  # noqa: PLC0415
+    from tests.factories import CohortFactory  # noqa: PLC0415
+
+    earlier = _applicant("ada@example.org")
+    enroll(CohortFactory(name="MLAB2", slug="mlab2"), earlier, role=Role.PARTICIPANT)
+    later = create_application(CallFactory(name="Grants 2027"), earlier, source="web")
+    other = _applicant("ada+grants@example.org")
+    duplicates.scan_for(other)
+    grant_role(reviewer, Role.REVIEWER)
+    ReviewAssignment.objects.create(application=later, reviewer=reviewer)
+    url = reverse("applications:detail", kwargs={"pk": later.pk})
+
+    client.force_login(organizer)
+    seen = client.get(url).content.decode()
+    client.force_login(reviewer)
+    blind = client.get(url).content.decode()
+    later.call.reviewers_see_history = True
+    later.call.save()
+    open_review = client.get(url).content.decode()
+
+    assert "This person before" in seen and "MLAB2" in seen and "Possibly the same person" in seen
+    assert "ada+grants@example.org" in seen
+    assert "This person before" not in blind and "MLAB2" not in blind
+    assert "This person before" in open_review
