@@ -21,6 +21,7 @@ from applications.questionnaires.templates import apply_template
 from applications.review.reviews import apply_rubric
 from program.access import require_perm
 from program.params import search_text
+from program.privacy.access_log import record_file_access
 from program.text import clean_filename
 
 from .forms import CallForm, WebApplicationForm, WithdrawForm
@@ -109,6 +110,11 @@ def document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
     doc = get_object_or_404(Document, pk=document_pk, application=application)
     if not doc.file:
         raise Http404("This document is a link, not a file.")
+    record_file_access(
+        application.applicant_id,
+        request.user,
+        f"document {doc.original_filename or doc.pk} of application #{application.pk}",
+    )
     return _attachment(doc.file, doc.original_filename or f"document-{doc.pk}", doc.content_type)
 
 
@@ -119,6 +125,11 @@ def answer_file(request: HttpRequest, pk: int, answer_pk: int) -> FileResponse:
     answer = get_object_or_404(Answer, pk=answer_pk, application=application)
     if not answer.file:
         raise Http404("No file was uploaded for this answer.")
+    record_file_access(
+        application.applicant_id,
+        request.user,
+        f"uploaded answer {answer.original_filename or answer.pk} of application #{application.pk}",
+    )
     return _attachment(answer.file, answer.original_filename or f"answer-{answer.pk}", "application/octet-stream")
 
 

@@ -14,6 +14,7 @@ from grants.payments.ledger import grant_ledger, program_ledger
 from program.access import require_perm
 from program.exports import csv_response
 from program.forms import errors_sentence
+from program.privacy.access_log import record_file_access
 
 from .forms import (
     AcceptForm,
@@ -224,6 +225,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _get_letter_for_user(request, pk)
+    record_file_access(letter.grant.grantee_id, request.user, f"grant letter of grant #{letter.grant_id}")
     response = FileResponse(
         letter.file.open("rb"),
         as_attachment=True,

@@ -30,6 +30,7 @@ from grants.models import (
 from program.access import require_perm
 from program.exports import download
 from program.forms import errors_sentence
+from program.privacy.access_log import record_file_access
 
 from . import batches, payouts
 from .exporting import ExportRefused, export_file, file_bytes
@@ -301,6 +302,7 @@ def tax_form_file(request: HttpRequest, pk: int) -> HttpResponse:
     form = get_object_or_404(TaxForm, pk=pk)
     if request.user.pk != form.person_id and not batches.has_payments_permission(request.user):
         raise PermissionDenied("Only the person and the payments team open a tax form.")
+    record_file_access(form.person_id, request.user, f"tax form {form.kind} {form.year}")
     response = FileResponse(
         form.file.open("rb"),
         as_attachment=True,

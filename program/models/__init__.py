@@ -1,7 +1,7 @@
 """The base app's models, one module per part of the program (all importable from here):
 `people` (the user, roles, the worker heartbeat), `events` (state events), `cohorts` (cohorts, days, enrollments,
 curriculum, rooms, sessions, machines, pairs, TAs, calendar feeds), `labs` (stored lab reports and
-results), `feedback` (daily feedback and the end survey), `privacy` (exports of a person's data)."""
+results), `feedback` (daily feedback and the end survey), `privacy` (exports of a person's data, staff opening their files)."""
 
 from program.models.cohorts import (  # noqa: F401
     Absence,
@@ -33,4 +33,4 @@ from program.models.people import (  # noqa: F401
     WorkerHeartbeat,
     validate_timezone,
 )
-from program.models.privacy import DataExport  # noqa: F401
+from program.models.privacy import DataExport, FileAccess  # noqa: F401

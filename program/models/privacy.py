@@ -23,3 +23,19 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"export of #{self.person_id} at {self.made_at:%Y-%m-%d %H:%M}"
+
+
+class FileAccess(models.Model):
+    """Someone other than the person opened one of their files (a resume, an answer's upload, a letter,
+    a tax form): who, when, which file. Part of the person's own data export."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="file_accesses")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    what = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.what} of #{self.person_id} opened by #{self.by_id}"

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from program.access import object_with_perm
-from program.models import DataExport, User
+from program.models import DataExport, FileAccess, User
 
 from .export import NOT_PERSONAL, export_zip
 
@@ -36,7 +36,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _download(request.user, request.user)
     exports = DataExport.objects.filter(person=request.user).select_related("made_by")[:20]
-    return render(request, "program/my_data.html", {"exports": exports, "not_exported": NOT_PERSONAL})
+    opened = FileAccess.objects.filter(person=request.user).select_related("by")[:50]
+    return render(request, "program/my_data.html", {"exports": exports, "opened": opened, "not_exported": NOT_PERSONAL})
 
 
 @require_POST

@@ -105,3 +105,31 @@ def test_a_person_downloads_their_own_data_and_an_organizer_exports_it_for_a_req
 
 def test_actor_relations_are_named_in_the_module():
     assert {"actor", "reviewer", "decided_by", "created_by"} <= ACTOR_FIELDS
+
+
+def test_staff_opening_a_persons_file_is_recorded_shown_to_them_and_exported(client, organizer):
+    from django.core.files.base import ContentFile  # noqa: PLC0415
+
+    from applications.models import Document  # noqa: PLC0415
+    from applications.services import create_application  # noqa: PLC0415
+    from tests.factories import CallFactory, UserFactory  # noqa: PLC0415
+
+    person = UserFactory(email="ada@example.org")
+    application = create_application(CallFactory(), person, source="web")
+    doc = Document(application=application, original_filename="cv.pdf", content_type="application/pdf")
+    doc.file.save("cv.pdf", ContentFile(b"%PDF-1.4 cv"), save=True)
+    url = reverse("applications:document", kwargs={"pk": application.pk, "document_pk": doc.pk})
+
+    statuses = []
+    for who in (person, organizer):  # the person's own download is not logged, the organizer's is
+        client.force_login(who)
+        response = client.get(url)
+        statuses.append(response.status_code)
+        assert b"".join(response.streaming_content)  # read to the end: the test client then closes the file
+    assert statuses == [200, 200]
+    client.force_login(person)
+    page = client.get(reverse("program:my-data")).content.decode()
+    _, manifest = export_zip(person)
+
+    assert "cv.pdf of application" in page and organizer.display_name in page
+    assert manifest["records"]["program.fileaccess"] == 1
