@@ -7,18 +7,11 @@ from celery import shared_task
 from applications import decisions, duplicates, intake, outbox
 from applications.intake import imap
 from applications.review import reviews
-from program.models import User
 from program.tasking import run_steps
 
 from .models import Application
 
 log = logging.getLogger(__name__)
-
-
-@shared_task(name="applications.tasks.task_find_duplicates")
-def task_find_duplicates(person_id: int) -> int:
-    person = User.objects.filter(pk=person_id).first()
-    return len(duplicates.scan_for(person)) if person else 0
 
 
 @shared_task(name="applications.tasks.task_send_outbound")
@@ -48,6 +41,16 @@ def task_acknowledge_application(application_id: int, in_reply_to: str = "") -> 
         log.info("Application %s is gone; no acknowledgement", application_id)
         return
     intake.acknowledge_application(application, in_reply_to=in_reply_to)
+    _look_for_the_same_person(application.applicant)
+
+
+def _look_for_the_same_person(person) -> None:
+    """An application arrived: list accounts that may be the same person. Done in the acknowledgement
+    task (no second task to queue per arrival); a failure here is logged and never blocks the mail."""
+    try:
+        duplicates.scan_for(person)
+    except Exception:
+        log.exception("Looking for duplicates of person %s failed; the next arrival or submission retries", person.pk)
 
 
 @shared_task(name="applications.tasks.task_acknowledge_applications")
@@ -56,6 +59,7 @@ def task_acknowledge_applications(items: list[tuple[int, str]]) -> None:
     replies = dict(items)
     for application in Application.objects.select_related("applicant", "call").filter(pk__in=replies):
         intake.acknowledge_application(application, in_reply_to=replies[application.pk])
+        _look_for_the_same_person(application.applicant)
 
 
 @shared_task(name="applications.tasks.task_poll_imap")
