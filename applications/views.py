@@ -4,6 +4,7 @@ from email import policy
 from email.parser import BytesParser
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -274,6 +275,9 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         except ValueError as exc:
             form.add_error("resume", str(exc))
         else:
+            Application.objects.filter(pk=_application.pk, privacy_accepted_at__isnull=True).update(
+                privacy_notice_version=settings.PRIVACY_NOTICE_VERSION, privacy_accepted_at=timezone.now()
+            )  # the form shows the notice next to the button
             return render(
                 request,
                 "applications/apply_done.html",

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "program.context_processors.navigation",
+                "program.context_processors.privacy",
             ],
         },
     }
@@ -319,6 +320,8 @@ PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="DE893704004405320130
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="COBADEFFXXX")
 PAYOUT_EXECUTION_DAYS = env.int("PAYOUT_EXECUTION_DAYS", default=1)
 GRANT_TAX_FORM_REQUIRED = env.bool("GRANT_TAX_FORM_REQUIRED", default=False)
+# The privacy notice in force (templates/privacy.html); applications record the version they accepted.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12-01")
 
 # Lab progress pulls (program/progress.py): per pull, a connect and a read timeout and a total deadline
 # (a trickling agent cannot hold a pull past it); the whole round has its own deadline.

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from .dashboard import links_for
@@ -30,3 +31,8 @@ def navigation(request) -> dict:
     if user.is_staff:
         items.append({"label": "Admin", "url": reverse("admin:index"), "role": "admin"})
     return {"nav_items": items}
+
+
+def privacy(request) -> dict:
+    """The privacy notice in force, for the forms that say what submitting them accepts."""
+    return {"privacy_version": settings.PRIVACY_NOTICE_VERSION}

@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("profile/data/", privacy_views.my_data, name="my-data"),
+    path("privacy/", privacy_views.notice, name="privacy"),
     path("people/<int:pk>/data/", privacy_views.person_data, name="person-data"),
     path("dev/mail/", devmail.dev_mail, name="dev-mail"),
     path("calendar/", views.my_calendar, name="calendar"),

@@ -43,6 +43,7 @@ MATRIX = [
     ("program:home", None, "get", {"anonymous": 302, "nobody": 200}, 302),
     ("program:profile", None, "get", {"anonymous": 302}, 200),
     ("program:calendar", None, "get", {"anonymous": 302}, 200),
+    ("program:privacy", None, "get", {}, 200),  # public
     ("program:my-data", None, "get", {"anonymous": 302}, 200),
     ("program:my-data", None, "post", {"anonymous": 302}, 200),  # everyone downloads their own data
     ("program:person-data", "participant_person", "post", {"anonymous": 302, "organizer": 200}, 403),

@@ -90,6 +90,13 @@ class Application(models.Model):
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    privacy_notice_version = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The privacy notice the person accepted (by applying on the web or "
+        "submitting the questionnaire, with the notice shown).",
+    )
+    privacy_accepted_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=30, choices=ApplicationState.choices, default=ApplicationState.RECEIVED)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.EMAIL)
     created_at = models.DateTimeField(default=timezone.now)

@@ -118,6 +118,9 @@ def save_answers(application: Application, form: QuestionnaireForm, *, by: User,
         if submit and application.submitted_at is None:
             application.submitted_at = now
             fields.append("submitted_at")
+        if submit and application.privacy_accepted_at is None:  # the questionnaire page shows the notice
+            application.privacy_notice_version, application.privacy_accepted_at = settings.PRIVACY_NOTICE_VERSION, now
+            fields += ["privacy_notice_version", "privacy_accepted_at"]
         application.save(update_fields=fields)
         if submit and application.state in (ApplicationState.RECEIVED, ApplicationState.QUESTIONNAIRE_SENT):
             transition_application(application, to=ApplicationState.SUBMITTED, by=by, note="questionnaire submitted")

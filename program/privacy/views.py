@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from program.access import object_with_perm
 from program.models import DataExport, FileAccess, User
@@ -48,3 +49,9 @@ def person_data(request: HttpRequest, pk: int) -> HttpResponse:
         request, User.objects.all(), "program.export_person_data", "Only organizers export a person's data.", pk=pk
     )
     return _download(person, request.user, request.POST.get("reason", ""))
+
+
+@require_GET
+def notice(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (public): what is kept, why, for how long, and how to get it or have it corrected."""
+    return render(request, "privacy.html", {"version": settings.PRIVACY_NOTICE_VERSION})

@@ -110,6 +110,9 @@ def test_draft_then_submit_then_edit_until_deadline(client, grant_call):
     assert b"This field is required" in incomplete.content
     assert complete.url == reverse("applications:detail", kwargs={"pk": application.pk})
     assert application.state == "submitted" and application.submitted_at is not None
+    # Submitting, with the notice shown next to the button, records which privacy notice was accepted.
+    assert b"privacy notice" in incomplete.content
+    assert application.privacy_notice_version == "2026-12-01" and application.privacy_accepted_at is not None
     assert answers == {
         "study_plan": "Replicate DQN, then PPO",
         "stipend_needed": "3000",
@@ -277,3 +280,16 @@ def test_a_refused_field_says_why_next_to_itself(client, grant_call):
     assert re.search(r'<input[^>]*name="email"[^>]*aria-describedby="id_email_error"', page)
     assert re.search(r'<ul class="errorlist" id="id_email_error">\s*<li>Enter a valid email address', page)
     assert 'name="name"' in page and not re.search(r'<input[^>]*name="name"[^>]*aria-invalid', page)
+
+
+def test_applying_on_the_web_records_the_privacy_notice_accepted(client, grant_call):
+    page = client.get(reverse("applications:apply", kwargs={"slug": grant_call.slug}))
+    client.post(
+        reverse("applications:apply", kwargs={"slug": grant_call.slug}), {"email": "w@example.org", "name": "Wen"}
+    )
+    notice = client.get(reverse("program:privacy"))
+
+    application = Application.objects.get(applicant__email="w@example.org")
+    assert b"privacy notice" in page.content and b"2026-12-01" in page.content
+    assert (application.privacy_notice_version, application.privacy_accepted_at is not None) == ("2026-12-01", True)
+    assert notice.status_code == 200 and b"Version 2026-12-01" in notice.content
