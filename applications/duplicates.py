@@ -12,6 +12,7 @@ are two people.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ from django.utils import timezone
 
 from applications.models import Answer, Application, Document, PossibleDuplicate, QuestionKind
 from program.models import User
+
+log = logging.getLogger(__name__)
 
 EMPTY_PATHS = {"", "/in", "/company", "/pub", "/profile", "/user", "/users"}
 
@@ -112,6 +115,15 @@ def scan_for(person: User) -> list[PossibleDuplicate]:
             row.save(update_fields=["evidence"])
         touched.append(row)
     return touched
+
+
+def look_for_the_same_person(person: User) -> None:
+    """Scan after an arrival (in the acknowledgement task) or a submission (after its commit): a few
+    indexed queries, so no task of its own; a failure is logged and never blocks the mail or the page."""
+    try:
+        scan_for(person)
+    except Exception:
+        log.exception("Looking for duplicates of person %s failed; the next arrival or submission retries", person.pk)
 
 
 def dismiss(row: PossibleDuplicate, *, by: User, note: str = "") -> PossibleDuplicate:

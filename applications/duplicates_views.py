@@ -13,11 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from applications import duplicates
 from applications.models import Application, PossibleDuplicate
+from applications.views import ORGANIZERS_ONLY
 from program.access import require_perm
 from program.models import User
 from program.params import object_or_404
-
-ORGANIZERS_ONLY = "This page is for organizers."
 
 
 @require_GET

@@ -3,8 +3,6 @@ assigns `Application.state`."""
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 
 from program.models import Role, User
@@ -15,8 +13,6 @@ from program.statemachine import TransitionNotAllowed as TransitionNotAllowed  #
 from . import duplicates
 from .models import Application, ApplicationEvent, Call
 from .models import ApplicationState as S
-
-log = logging.getLogger(__name__)
 
 # The allowed moves; anything else is refused. Withdrawal is possible from any open state.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -60,17 +56,9 @@ def transition_application(application: Application, *, to: str, by: User | None
     """
     moved = change_state(application, to=to, by=by, note=note, machine=APPLICATIONS)
     if to == S.SUBMITTED:  # the resume and the answers are in: look again for the same person
-        transaction.on_commit(lambda: _look_for_the_same_person(application.applicant))
+        transaction.on_commit(lambda: duplicates.look_for_the_same_person(application.applicant))
     return moved
 
 
 def withdraw_application(application: Application, *, by: User, note: str = "") -> Application:
     return transition_application(application, to=S.WITHDRAWN, by=by, note=note)
-
-
-def _look_for_the_same_person(person: User) -> None:
-    """After a submission commits: a few indexed queries, so no task to queue; a failure is logged only."""
-    try:
-        duplicates.scan_for(person)
-    except Exception:
-        log.exception("Looking for duplicates of person %s failed; the next arrival or submission retries", person.pk)

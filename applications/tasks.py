@@ -41,16 +41,7 @@ def task_acknowledge_application(application_id: int, in_reply_to: str = "") -> 
         log.info("Application %s is gone; no acknowledgement", application_id)
         return
     intake.acknowledge_application(application, in_reply_to=in_reply_to)
-    _look_for_the_same_person(application.applicant)
-
-
-def _look_for_the_same_person(person) -> None:
-    """An application arrived: list accounts that may be the same person. Done in the acknowledgement
-    task (no second task to queue per arrival); a failure here is logged and never blocks the mail."""
-    try:
-        duplicates.scan_for(person)
-    except Exception:
-        log.exception("Looking for duplicates of person %s failed; the next arrival or submission retries", person.pk)
+    duplicates.look_for_the_same_person(application.applicant)
 
 
 @shared_task(name="applications.tasks.task_acknowledge_applications")
@@ -59,7 +50,7 @@ def task_acknowledge_applications(items: list[tuple[int, str]]) -> None:
     replies = dict(items)
     for application in Application.objects.select_related("applicant", "call").filter(pk__in=replies):
         intake.acknowledge_application(application, in_reply_to=replies[application.pk])
-        _look_for_the_same_person(application.applicant)
+        duplicates.look_for_the_same_person(application.applicant)
 
 
 @shared_task(name="applications.tasks.task_poll_imap")

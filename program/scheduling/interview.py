@@ -96,6 +96,7 @@ class _Network:
             conflicts[applicant].add(interviewer)
         self.names: list = []
         self._ids: dict = {}
+        self._flow, self._sink_arcs = None, {}
         self.source, self.sink = self.node("source"), self.node("sink")
         self.arcs: list[tuple[int, int, int]] = []  # (tail, head, capacity) up to the interviewer-day
         self.day_caps: dict = {}  # (interviewer, day) -> max_per_day
@@ -134,13 +135,21 @@ class _Network:
         return self._ids[name]
 
     def max_flow(self, cap: int | None) -> int:
-        flow = max_flow.SimpleMaxFlow()
-        for tail, head, capacity in self.arcs:
-            flow.add_arc_with_capacity(tail, head, capacity)
-        for (lid, day), per_day in self.day_caps.items():
-            flow.add_arc_with_capacity(self.node(("id", lid, day)), self.node(("i", lid)), per_day)
-        for lid, total in self.totals.items():
-            flow.add_arc_with_capacity(self.node(("i", lid)), self.sink, total if cap is None else min(total, cap))
+        """The most interviews with every interviewer's total capped at `cap` (None: their own caps).
+        The network is built on the first call; later calls only re-cap the arcs into the sink."""
+        if self._flow is None:
+            self._flow = max_flow.SimpleMaxFlow()
+            for tail, head, capacity in self.arcs:
+                self._flow.add_arc_with_capacity(tail, head, capacity)
+            for (lid, day), per_day in self.day_caps.items():
+                self._flow.add_arc_with_capacity(self.node(("id", lid, day)), self.node(("i", lid)), per_day)
+            self._sink_arcs = {
+                lid: self._flow.add_arc_with_capacity(self.node(("i", lid)), self.sink, total)
+                for lid, total in self.totals.items()
+            }
+        for lid, arc in self._sink_arcs.items():
+            self._flow.set_arc_capacity(arc, self.totals[lid] if cap is None else min(self.totals[lid], cap))
+        flow = self._flow
         return flow.optimal_flow() if flow.solve(self.source, self.sink) == flow.OPTIMAL else 0
 
     def even_flow(self, most: int, cap: int) -> list[dict]:
