@@ -21,7 +21,8 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from applications.models import Answer, Application, Document, PossibleDuplicate, QuestionKind
-from program.models import User
+from program.models import PersonMerge, User
+from program.privacy.merge import MergeError, merge_people
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,23 @@ def dismiss(row: PossibleDuplicate, *, by: User, note: str = "") -> PossibleDupl
     )
     row.refresh_from_db()
     return row
+
+
+def merge(row: PossibleDuplicate, *, keep: int, by: User, note: str = "") -> PersonMerge:
+    """An organizer decided the pair is one person: the other account's records move to `keep` (one of
+    the pair), the pair is marked merged with the merge record. Raises MergeError with a reason."""
+    if keep not in (row.first_id, row.second_id):
+        raise MergeError("Choose one of the two accounts to keep.")
+    closed = row.second_id if keep == row.first_id else row.first_id
+    with transaction.atomic():
+        locked = PossibleDuplicate.objects.select_for_update().get(pk=row.pk)
+        if locked.status != PossibleDuplicate.Status.OPEN:
+            raise MergeError(f"This pair is already {locked.get_status_display().lower()}.")
+        record = merge_people(User.objects.get(pk=keep), User.objects.get(pk=closed), by=by, note=note)
+        PossibleDuplicate.objects.filter(pk=row.pk).update(
+            status=PossibleDuplicate.Status.MERGED, decided_by=by, decided_at=record.at, note=note[:500], merge=record
+        )
+    return record
 
 
 def history(application) -> dict:

@@ -31,6 +31,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("duplicates/", duplicates_views.duplicate_list, name="duplicates"),
     path("duplicates/<int:pk>/dismiss/", duplicates_views.duplicate_dismiss, name="duplicate-dismiss"),
+    path("duplicates/<int:pk>/merge/", duplicates_views.duplicate_merge, name="duplicate-merge"),
     path("outbox/", views_review.outbox_drafts, name="outbox"),
     path("outbox/<int:pk>/edit/", views_review.outbox_edit, name="outbox-edit"),
     path("<int:pk>/offer/", views_review.respond_offer, name="offer"),

@@ -64,6 +64,8 @@ for _model in ("user", "roleassignment", "workerheartbeat"):
         rules.add_perm(f"program.{_action}_{_model}", is_organizer)
 rules.add_perm("program", is_staff_role)
 rules.add_perm("program.export_person_data", is_organizer)
+rules.add_perm("program.merge_people", is_organizer)
+rules.add_perm("program.erase_person", is_organizer)
 
 
 @rules.predicate

@@ -128,7 +128,7 @@ def person_for_email(email: str, full_name: str = "") -> User:
     """The person with this address (case-insensitive), or a new one with an unverified address: they
     sign in with an emailed code when they first come."""
 
-    user = User.objects.with_email(email).first()
+    user = User.objects.person_at(email)
     if user is not None:
         return user
     user = User.objects.create_user(email.strip().lower(), full_name=full_name[:200])

@@ -349,7 +349,7 @@ def _file(message: InboundMessage, msg: Message, parsed: Parsed, *, call_slug: s
             message.detail += f" Note: sent from {message.from_address}, not the applicant's address."
         return O.REPLY_ATTACHED
     call = message.call = route(recipients, call_slug, batch.calls if batch else None)
-    applicant = User.objects.with_email(message.from_address).first()
+    applicant = User.objects.person_at(message.from_address)
     existing = open_application(applicant, call, explicit=call_slug is not None or plus_tag(recipients) is not None)
     if existing is not None:
         message.application = existing

@@ -38,7 +38,7 @@ def submit_web_application(
     written: list = []
     try:
         with transaction.atomic():
-            applicant = User.objects.with_email(email).first()
+            applicant = User.objects.person_at(email)
             existing = open_application(applicant, call, explicit=True)
             if existing is not None:
                 add_documents(existing, None, attachments, written=written)

@@ -13,6 +13,7 @@ class PossibleDuplicate(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "To look at"
         DISMISSED = "dismissed", "Not the same person"
+        MERGED = "merged", "Merged"
 
     first = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     second = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -24,6 +25,7 @@ class PossibleDuplicate(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    merge = models.ForeignKey("program.PersonMerge", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-found_at", "pk"]

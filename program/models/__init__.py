@@ -33,4 +33,4 @@ from program.models.people import (  # noqa: F401
     WorkerHeartbeat,
     validate_timezone,
 )
-from program.models.privacy import DataExport, FileAccess  # noqa: F401
+from program.models.privacy import DataExport, ErasureRecord, FileAccess, PersonMerge  # noqa: F401

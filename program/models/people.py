@@ -70,6 +70,16 @@ class UserManager(BaseUserManager):
     def get_by_natural_key(self, username: str) -> User:
         return self.with_email(username).get()
 
+    def person_at(self, address: str) -> User | None:
+        """The live account for mail or a form from this address: a merged account's address leads to
+        the account it was merged into (through every later merge)."""
+        user = self.with_email(address).first()
+        for _ in range(20):  # a chain of merges, never a loop (a merge never points back)
+            if user is None or user.merged_into_id is None:
+                break
+            user = self.get(pk=user.merged_into_id)
+        return user
+
     def with_email(self, address: str) -> models.QuerySet[User]:
         """The person with this address, whatever its case: LOWER(email) = lower(address), which the
         case-insensitive unique index answers (email__iexact reads every row on both databases)."""
@@ -85,6 +95,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="May open the admin back office.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=now)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Closed by a merge: the account that holds this person's records now.",
+    )  # fmt: skip
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="Erased on request or by retention.")
 
     objects = UserManager()
 
