@@ -8,7 +8,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from program.cohorts.absences import partners_changed  # noqa: PLC0415
 
-        from . import panels, tasks  # noqa: F401  (registers dashboard panels and the tasks queued by name)
+        from . import panels, privacy, tasks  # noqa: F401  (dashboard panels, erasure rules, the tasks queued by name)
         from .partner_mail import tell_new_partners  # noqa: PLC0415
 
         partners_changed.connect(tell_new_partners, dispatch_uid="applications.tell_new_partners")

@@ -66,6 +66,7 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         f"Merged: {record.rows_moved} records moved to {record.kept.email}; {record.closed.email} is closed and "
-        f"its mail now reaches the kept account." + (f" {len(record.left)} rows stayed (listed)." if record.left else ""),
+        f"its mail now reaches the kept account."
+        + (f" {len(record.left)} rows stayed (listed)." if record.left else ""),
     )
     return redirect(f"{reverse('applications:duplicates')}?status=merged")

@@ -322,6 +322,10 @@ PAYOUT_EXECUTION_DAYS = env.int("PAYOUT_EXECUTION_DAYS", default=1)
 GRANT_TAX_FORM_REQUIRED = env.bool("GRANT_TAX_FORM_REQUIRED", default=False)
 # The privacy notice in force (templates/privacy.html); applications record the version they accepted.
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12-01")
+# Erasure keeps payment and ledger rows (pseudonymised) this many years for the bookkeeping law.
+ERASURE_BOOKS_YEARS = env.int("ERASURE_BOOKS_YEARS", default=10)
+# Retention: a person is warned this many days before an unsuccessful application is erased.
+RETENTION_WARNING_DAYS = env.int("RETENTION_WARNING_DAYS", default=30)
 
 # Lab progress pulls (program/progress.py): per pull, a connect and a read timeout and a total deadline
 # (a trickling agent cannot hold a pull past it); the whole round has its own deadline.

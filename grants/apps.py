@@ -6,4 +6,4 @@ class GrantsConfig(AppConfig):
     verbose_name = "Retraining grants"
 
     def ready(self) -> None:
-        from . import panels, receivers, tasks  # noqa: F401  (dashboard panels, the accepted-application receiver, tasks)
+        from . import panels, privacy, receivers, tasks  # noqa: F401  (panels, erasure rules, receivers, tasks)

@@ -7,3 +7,4 @@ class ProgramConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, panels, tasks  # noqa: F401  (registers system checks, dashboard panels, tasks)
+        from .privacy import tables  # noqa: F401  (erasure rules)

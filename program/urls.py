@@ -34,6 +34,7 @@ urlpatterns = [
     path("profile/data/", privacy_views.my_data, name="my-data"),
     path("privacy/", privacy_views.notice, name="privacy"),
     path("people/<int:pk>/data/", privacy_views.person_data, name="person-data"),
+    path("people/<int:pk>/erase/", privacy_views.person_erase, name="person-erase"),
     path("dev/mail/", devmail.dev_mail, name="dev-mail"),
     path("calendar/", views.my_calendar, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),

@@ -87,7 +87,7 @@ def collect(person) -> tuple[dict[str, list[models.Model]], dict[str, list[model
             for row in model.objects.filter(acted).exclude(pk__in=list(found[label])).distinct():
                 actions[label][row.pk] = row
     for _ in range(DEPTH - 1):
-        frontier = _children(frontier, found, user_model)
+        frontier = children(frontier, found, user_model)
         if not frontier:
             break
     return (
@@ -96,7 +96,7 @@ def collect(person) -> tuple[dict[str, list[models.Model]], dict[str, list[model
     )
 
 
-def _children(parents: dict, found: dict, user_model) -> dict:
+def children(parents: dict, found: dict, user_model) -> dict:
     """Rows pointing at any of `parents`' rows, not seen yet."""
     fresh: dict[type[models.Model], set] = defaultdict(set)
     for model in apps.get_models():

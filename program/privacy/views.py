@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from program.access import object_with_perm
-from program.models import DataExport, FileAccess, User
+from program.models import DataExport, ErasureRecord, FileAccess, User
 
-from .export import NOT_PERSONAL, export_zip
+from .erasure import ErasureError, blockers, erase_person
+from .export import NOT_PERSONAL, collect, export_zip
+from .policy import POLICIES
 
 
 def _download(person: User, by: User, reason: str = "") -> HttpResponse:
@@ -49,6 +52,36 @@ def person_data(request: HttpRequest, pk: int) -> HttpResponse:
         request, User.objects.all(), "program.export_person_data", "Only organizers export a person's data.", pk=pk
     )
     return _download(person, request.user, request.POST.get("reason", ""))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organizer erases a person on request: the page lists what goes and what stays (with the legal
+    reason), what blocks it, and asks for the person's address typed out as confirmation."""
+    person = object_with_perm(
+        request, User.objects.all(), "program.erase_person", "Only organizers erase a person.", pk=pk
+    )
+    error = ""
+    if request.method == "POST" and not person.erased_at:
+        if request.POST.get("confirm", "").strip().lower() != person.email.lower():
+            error = "Type the person's address exactly to confirm."
+        else:
+            try:
+                record = erase_person(person, by=request.user, why=ErasureRecord.Why.REQUEST,
+                                      reason=request.POST.get("reason", ""))  # fmt: skip
+            except ErasureError as refusal:
+                error = str(refusal)
+            else:
+                messages.success(request, f"Erased: {person.pk} is now “{record.person.full_name}”.")
+                return redirect("program:person-erase", pk=person.pk)
+    rows, _ = collect(person) if not person.erased_at else ({}, {})
+    plan = [(label, len(items), POLICIES.get(label)) for label, items in sorted(rows.items())]
+    return render(request, "program/person_erase.html", {
+        "person": person, "plan": plan, "blockers": blockers(person) if not person.erased_at else [], "error": error,
+        "records": ErasureRecord.objects.filter(person=person).select_related("by"),
+        "books_years": settings.ERASURE_BOOKS_YEARS,
+    }, status=200)  # fmt: skip
 
 
 @require_GET

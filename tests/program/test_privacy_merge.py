@@ -49,7 +49,9 @@ def test_every_relation_moves_to_the_kept_account_and_nothing_is_lost(demo):
 
     after = _counts()
     left = {item["row"] for item in record.left}
-    still = {f"{label} #{pk}" for label, ids in _pointing_at(closed).items() for pk in ids if label != "program.personmerge"}
+    still = {
+        f"{label} #{pk}" for label, ids in _pointing_at(closed).items() for pk in ids if label != "program.personmerge"
+    }
     assert still <= left, still - left  # every row that still names the closed account is listed with why
     assert {"applications.application", "grants.grant", "account.emailaddress"} <= set(before_closed)
     assert record.rows_moved >= sum(len(v) for v in before_closed.values()) - len(left)
