@@ -44,6 +44,8 @@ register(
         "applications.interview": Erase(blank=("notes",), keep_for="the interview's time and outcome (statistics)"),
         "applications.interviewavailability": Erase(delete=True),
         "applications.possibleduplicate": Erase(delete=True),
+        "applications.referee": Erase(delete=True),
+        "applications.retentionhold": Erase(keep_for=AUDIT),
         "applications.subscriber": Erase(keep_for="the address's hash only, so they are never mailed by mistake"),
         "applications.accessrequest": Erase(
             blank=("name", "affiliation", "reason"), keep_for="which curriculum version was given (the audit)"

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from applications import decisions, duplicates, intake, outbox
+from applications import decisions, duplicates, intake, outbox, referees, retention
 from applications.intake import imap
 from applications.review import reviews
 from program.tasking import run_steps
@@ -66,6 +66,16 @@ def task_expire_offers() -> int:
 @shared_task(name="applications.tasks.task_remind_overdue_reviews")
 def task_remind_overdue_reviews() -> int:
     return reviews.remind_overdue()
+
+
+@shared_task(name="applications.tasks.task_retention_sweep")
+def task_retention_sweep() -> dict:
+    return retention.sweep()
+
+
+@shared_task(name="applications.tasks.task_remind_referees")
+def task_remind_referees() -> int:
+    return referees.remind_before_deadline()
 
 
 @shared_task(name="applications.tasks.task_send_announcement")

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from applications import duplicates_views, views
+from applications import duplicates_views, referee_views, views
 from applications.interviews import views as views_interview
 from applications.review import views as views_review
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_pk>/", views.document, name="document"),
     path("<int:pk>/answers/<int:answer_pk>/file/", views.answer_file, name="answer-file"),
     path("link/<str:token>/", views.link, name="link"),
+    path("referees/<str:token>/", referee_views.letter, name="referee-letter"),
+    path("<int:pk>/referees/", referee_views.add, name="referee-add"),
+    path("<int:pk>/referees/<int:referee_pk>/resend/", referee_views.resend, name="referee-resend"),
+    path("<int:pk>/referees/<int:referee_pk>/replace/", referee_views.replace, name="referee-replace"),
+    path("<int:pk>/referees/<int:referee_pk>/letter/", referee_views.letter_file, name="referee-letter-file"),
     path("apply/<slug:slug>/", views.apply, name="apply"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbound_detail, name="inbound"),

@@ -43,7 +43,7 @@ PAGE_SIZE = 50
 ORGANIZERS_ONLY = "This page is for organizers."
 
 
-def _attachment(fieldfile, filename: str, content_type: str) -> FileResponse:
+def attachment(fieldfile, filename: str, content_type: str) -> FileResponse:
     """Uploaded files are always downloads, never rendered by the browser."""
     response = FileResponse(
         fieldfile.open("rb"),
@@ -79,6 +79,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         answers = {a.question_id: a for a in application.answers.all()}
         questions = [(q, answers.get(q.pk)) for q in application.call.questionnaire.questions.all()]
     is_staff_view = request.user.has_perm("applications.view_inbound")
+    referees = list(application.referees.all())
     sees_history = is_staff_view or (
         application.call.reviewers_see_history and request.user.pk != application.applicant_id
     )
@@ -100,6 +101,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "interviews": list(application.interviews.select_related("slot", "interviewer")) if is_staff_view else [],
             "decision_actions": decisions.offered_actions(application, request.user),
             "history": duplicates.history(application) if sees_history else None,
+            "referees": referees,
+            "referees_missing": max(
+                application.call.referees_required - sum(r.state != "replaced" for r in referees), 0
+            ),
+            "sees_letters": request.user.pk != application.applicant_id,
         },
     )
 
@@ -116,7 +122,7 @@ def document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
         request.user,
         f"document {doc.original_filename or doc.pk} of application #{application.pk}",
     )
-    return _attachment(doc.file, doc.original_filename or f"document-{doc.pk}", doc.content_type)
+    return attachment(doc.file, doc.original_filename or f"document-{doc.pk}", doc.content_type)
 
 
 @require_GET
@@ -131,7 +137,7 @@ def answer_file(request: HttpRequest, pk: int, answer_pk: int) -> FileResponse:
         request.user,
         f"uploaded answer {answer.original_filename or answer.pk} of application #{application.pk}",
     )
-    return _attachment(answer.file, answer.original_filename or f"answer-{answer.pk}", "application/octet-stream")
+    return attachment(answer.file, answer.original_filename or f"answer-{answer.pk}", "application/octet-stream")
 
 
 @require_http_methods(["GET", "POST"])
@@ -328,7 +334,7 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
     message = _get_inbound_for_organizer(request, pk)
-    return _attachment(message.raw, f"message-{message.pk}.eml", "message/rfc822")
+    return attachment(message.raw, f"message-{message.pk}.eml", "message/rfc822")
 
 
 @require_POST

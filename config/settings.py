@@ -9,6 +9,7 @@ message naming the variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -281,6 +282,8 @@ CELERY_BEAT_SCHEDULE = {
     "checkin-reminders": {"task": "grants.tasks.task_checkin_reminders", "schedule": 3600.0},
     "ask-grant-outcomes": {"task": "grants.tasks.task_ask_outcomes", "schedule": 3600.0},
     "complete-finished-grants": {"task": "grants.tasks.task_complete_grants", "schedule": 3600.0},
+    "retention-sweep": {"task": "applications.tasks.task_retention_sweep", "schedule": crontab(hour=3, minute=0)},
+    "remind-referees": {"task": "applications.tasks.task_remind_referees", "schedule": 3600.0},
     "pull-lab-progress": {
         "task": "program.tasks.task_pull_lab_progress",
         "schedule": env.float("LAB_PULL_INTERVAL_SECONDS", default=120.0),
@@ -326,6 +329,10 @@ PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12-01")
 ERASURE_BOOKS_YEARS = env.int("ERASURE_BOOKS_YEARS", default=10)
 # Retention: a person is warned this many days before an unsuccessful application is erased.
 RETENTION_WARNING_DAYS = env.int("RETENTION_WARNING_DAYS", default=30)
+# Referees' one-time links: valid this many days for a rolling call (or after a call that takes late
+# letters closes); one reminder this many days before the call closes.
+REFEREE_LINK_DAYS = env.int("REFEREE_LINK_DAYS", default=30)
+REFEREE_REMINDER_DAYS = env.int("REFEREE_REMINDER_DAYS", default=3)
 
 # Lab progress pulls (program/progress.py): per pull, a connect and a read timeout and a total deadline
 # (a trickling agent cannot hold a pull past it); the whole round has its own deadline.

@@ -2,7 +2,7 @@
 (calls, applications and their events, applicant links), `mail` (inbound messages and their keys,
 documents, the outbox), `questionnaires`, `review` (rubrics, reviews, conflicts, decisions, offers,
 promotions), `interviews`, `updates` (subscribers, announcements, access requests), `people` (accounts
-that may be one person)."""
+that may be one person, retention holds), `referees`."""
 
 from applications.models.calls import (  # noqa: F401
     ApplicantLink,
@@ -24,8 +24,9 @@ from applications.models.mail import (  # noqa: F401
     answer_upload_to,
     document_upload_to,
 )
-from applications.models.people import PossibleDuplicate  # noqa: F401
+from applications.models.people import PossibleDuplicate, RetentionHold  # noqa: F401
 from applications.models.questionnaires import Answer, Question, QuestionKind, Questionnaire  # noqa: F401
+from applications.models.referees import Referee  # noqa: F401
 from applications.models.review import (  # noqa: F401
     ConflictOfInterest,
     Criterion,

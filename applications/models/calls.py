@@ -34,6 +34,14 @@ class Call(models.Model):
         "(off: review is blind to history; organizers always see it).",
     )
     description = models.TextField(blank=True)
+    retention_months = models.PositiveSmallIntegerField(
+        default=12,
+        help_text="Unsuccessful applications (rejected, withdrawn) are erased this many months after the decision.",
+    )
+    late_letters = models.BooleanField(default=False, help_text="Referees' letters are accepted after the call closes.")
+    referees_required = models.PositiveSmallIntegerField(
+        default=0, help_text="Referees each applicant names (0: none)."
+    )
 
     class Meta:
         ordering = ["-opens_at"]
@@ -106,6 +114,8 @@ class Application(models.Model):
     reply_token = models.CharField(max_length=32, unique=True, default=_new_reply_token, editable=False)
     answers_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    retention_warned_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="Erased when its retention period ended.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -36,3 +36,26 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.first_id} and #{self.second_id}?"
+
+
+class RetentionHold(models.Model):
+    """An organizer keeps an application past its retention period (a complaint, a legal claim): why,
+    who, when; releasing it records who and when, and retention resumes."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], condition=Q(released_at__isnull=True), name="one_open_hold")
+        ]
+
+    def __str__(self) -> str:
+        return f"hold on application #{self.application_id}"
