@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from applications import duplicates_views, referee_views, views
+from applications import duplicates_views, referee_views, retention_views, views
 from applications.interviews import views as views_interview
 from applications.review import views as views_review
 
@@ -35,6 +35,9 @@ urlpatterns = [
     path("<int:pk>/review/conflict/", views_review.declare_conflict, name="conflict"),
     path("search/", views.search, name="search"),
     path("duplicates/", duplicates_views.duplicate_list, name="duplicates"),
+    path("retention/", retention_views.retention_list, name="retention"),
+    path("<int:pk>/hold/", retention_views.hold, name="retention-hold"),
+    path("holds/<int:pk>/release/", retention_views.release, name="retention-release"),
     path("duplicates/<int:pk>/dismiss/", duplicates_views.duplicate_dismiss, name="duplicate-dismiss"),
     path("duplicates/<int:pk>/merge/", duplicates_views.duplicate_merge, name="duplicate-merge"),
     path("outbox/", views_review.outbox_drafts, name="outbox"),
