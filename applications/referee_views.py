@@ -47,7 +47,7 @@ def letter(request: HttpRequest, token: str) -> HttpResponse:
             "applicant": referee.application.applicant.display_name, "program": referee.application.call.name,
             "referee": referee, "error": error,
         }, status=400 if error else 200)  # fmt: skip
-    response["Referrer-Policy"] = "no-referrer"  # the link is a secret: never sent on to another site
+    response["Referrer-Policy"] = "same-origin"  # the link is a secret: never sent on to another site
     return response
 
 

@@ -5,7 +5,7 @@ yet" and can resend the link or replace a referee, never the letter; reviewers a
 on the application page.
 
 A link is the hash of a secret kept in the row: a resend or a reminder makes a new one (the old stops
-working), a letter makes it useless, and it expires when the call closes (or `REFEREE_LINK_DAYS`
+working), a letter makes it useless (the page then says the letter came), and it expires when the call closes (or `REFEREE_LINK_DAYS`
 after it was sent, for a rolling call, or later when the call accepts late letters). The page behind
 it shows only the applicant's name and the program. A referee who reviews for Runway is a conflict for
 that application, declared automatically. One reminder per referee, `REFEREE_REMINDER_DAYS` before the
@@ -143,7 +143,6 @@ def submit_letter(referee: Referee, *, filename: str = "", data: bytes = b"", te
             claimed.letter_sha256 = hashlib.sha256(data).hexdigest()
         claimed.letter_text = text
         claimed.state, claimed.received_at = Referee.State.RECEIVED, timezone.now()
-        claimed.token_hash = Referee.hash_of(Referee().new_token())  # one time: the link is dead now
         claimed.save()
     return claimed
 

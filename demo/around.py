@@ -1,15 +1,20 @@
 """Around the programs in the demo: updates subscribers (confirmed and waiting to confirm), a sent
-announcement, curriculum access requests (approved, pending, declined), and inbound mail through the
-real pipeline, rejections included (an executable attachment, an auto-reply, list mail)."""
+announcement, curriculum access requests (approved, pending, declined), inbound mail through the
+real pipeline, rejections included (an executable attachment, an auto-reply, list mail), referees on
+the grant call (a letter in, one still asked) and a rejected application close to its erasure date."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import timedelta
 from email.message import EmailMessage
 
-from applications import intake
-from applications.models import InboundMessage, Subscriber
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from applications import intake, referees
+from applications.models import Application, Call, InboundMessage, Subscriber
 from applications.updates import services as updates
 from program.models import Curriculum, User
 
@@ -83,3 +88,21 @@ def build_inbound_mail() -> None:
         _mail("ML Weekly <news@ml-weekly.example>", "This week in ML", "Ten papers you missed.", List_Id="<weekly.ml-weekly.example>"),
     ):  # fmt: skip
         intake.ingest(raw, source=InboundMessage.Source.FILE, source_ref="demo")
+
+
+def build_referees_and_retention(grant_call: Call) -> None:
+    """The grant call asks for two referees (late letters welcome): each application in review has one
+    letter in and one referee still asked. The rejected grant application was decided 11½ months ago,
+    so the retention page lists it as due in about two weeks."""
+    grant_call.referees_required, grant_call.late_letters = 2, True
+    grant_call.save(update_fields=["referees_required", "late_letters"])
+    for i, application in enumerate(grant_call.applications.filter(state="in_review").order_by("pk")):
+        wrote = referees.name_referee(
+            application, name=f"Prof. Reference {i + 1}", email=f"prof{i + 1}@university.example"
+        )
+        referees.submit_letter(
+            wrote, text="I supervised them for two years: careful, quick, honest about what they do not know."
+        )
+        referees.name_referee(application, name=f"Former manager {i + 1}", email=f"manager{i + 1}@company.example")
+    decided = timezone.now() - relativedelta(months=11) - timedelta(days=15)
+    Application.objects.filter(call=grant_call, state="rejected").update(state_changed_at=decided)

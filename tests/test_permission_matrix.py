@@ -5,6 +5,7 @@ Adding a URL without adding it here fails `test_every_url_is_in_the_matrix`. all
 is checked here because who may enter the back office is ours to decide.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from applications import intake, links, outbox
+from applications import intake, links, outbox, referees
 from applications.models import Answer, Document, Interview, InterviewSlot, ReviewAssignment
 from applications.questionnaires.templates import apply_template
 from applications.services import create_application, transition_application
@@ -22,6 +23,7 @@ from program.models import PairGroup, Role
 from program.services import enroll
 from tests.conftest import make_person
 from tests.factories import CallFactory, bank_details
+from tests.fixtures.mail.make_corpus import pdf as corpus_pdf
 
 PEOPLE = [
     "anonymous",
@@ -47,6 +49,8 @@ MATRIX = [
     ("program:my-data", None, "get", {"anonymous": 302}, 200),
     ("program:my-data", None, "post", {"anonymous": 302}, 200),  # everyone downloads their own data
     ("program:person-data", "participant_person", "post", {"anonymous": 302, "organizer": 200}, 403),
+    ("program:person-erase", "participant_person", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("program:person-erase", "participant_person", "post", {"anonymous": 302, "organizer": 200}, 403),  # unconfirmed
     ("program:dev-mail", None, "get", {}, 404),  # development only (DEBUG and the file email backend)
     ("program:feed", "bad_feed", "get", {}, 404),
     ("program:dashboard", "role:organizer", "get", {"anonymous": 302, "organizer": 200}, 403),
@@ -165,6 +169,16 @@ MATRIX = [
     ("applications:search", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:duplicates", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:duplicate-dismiss", "missing_duplicate", "post", {"anonymous": 302, "organizer": 404}, 403),
+    ("applications:duplicate-merge", "missing_duplicate", "post", {"anonymous": 302, "organizer": 404}, 403),
+    ("applications:retention", None, "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("applications:retention-hold", "application", "post", {"anonymous": 302, "organizer": 302}, 403),
+    ("applications:retention-release", "missing_hold", "post", {"anonymous": 302, "organizer": 404}, 403),
+    ("applications:referee-letter", "referee_link", "get", {}, 200),  # public: the link is the key
+    ("applications:referee-letter", "bad_link", "get", {}, 410),
+    ("applications:referee-add", "application", "post", {"anonymous": 302, "applicant": 302}, 403),
+    ("applications:referee-resend", "referee", "post", {"anonymous": 302, "applicant": 302}, 403),
+    ("applications:referee-replace", "referee", "post", {"anonymous": 302, "applicant": 302}, 403),
+    ("applications:referee-letter-file", "referee", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:call-new", None, "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:call", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
     ("applications:queue", "call", "get", {"anonymous": 302, "organizer": 200}, 403),
@@ -261,6 +275,13 @@ def world(
         application=application,
         draft=True,
     )
+    call.referees_required = 2
+    call.save(update_fields=["referees_required"])
+    with_letter = referees.name_referee(application, name="Rita Ref", email="rita@example.org")
+    referees.submit_letter(with_letter, filename="letter.pdf", data=corpus_pdf("letter"))
+    asked = referees.name_referee(application, name="Sam Ref", email="sam@example.org")
+    referee_token = re.search(r"/applications/referees/([^/\s]+)/", asked.application.outbound_messages.get(
+        to_email="sam@example.org").body_text).group(1)  # fmt: skip
     raw = b"From: Someone <someone@example.org>\r\nSubject: hi\r\nMessage-ID: <matrix@example.org>\r\n\r\nhello\r\n"
     inbound = intake.ingest(raw, source="file").message
     day = cohort.days.order_by("date").first()
@@ -309,6 +330,9 @@ def world(
         "not_alumnus": {"pk": participant.pk},
         "participant_person": {"pk": participant.pk},
         "missing_duplicate": {"pk": 999999},
+        "missing_hold": {"pk": 999999},
+        "referee": {"pk": application.pk, "referee_pk": with_letter.pk},
+        "referee_link": {"token": referee_token},
         "participant_enrollment": {"slug": cohort.slug, "pk": participant.enrollments.get(cohort=cohort).pk},
         "own_group": {"slug": cohort.slug, "workspace": own_group.workspace},
         "foreign_group": {"slug": cohort.slug, "workspace": foreign_group.workspace},

@@ -45,7 +45,7 @@ def test_naming_a_referee_emails_a_link_whose_page_shows_only_the_name_and_progr
     text = page.content.decode()
     assert page.status_code == 200 and "Ada Lovelace" in text and application.call.name in text
     assert "ada@example.org" not in text and f"/applications/{application.pk}/" not in text
-    assert page["Referrer-Policy"] == "no-referrer" and "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
     assert referee.token_hash != token and len(token) >= 40  # only the hash is stored
 
 

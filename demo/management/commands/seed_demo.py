@@ -62,6 +62,7 @@ class Command(BaseCommand):
             calls.build_offers(the_calls[CallKind.PARTICIPANT], organizer)  # the confirmed join the cohort
             calls.build_ta_offer_letter(the_calls[CallKind.TA], organizer)
             calls.build_returning_applicant(the_calls)
+            around.build_referees_and_retention(the_calls[CallKind.GRANT])
         cohort.build_schedule(program, rng)  # after the offers: everyone enrolled is paired
         if not full:
             return
