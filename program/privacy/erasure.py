@@ -63,11 +63,16 @@ def erase_person(person: User, *, by: User | None, why: str, reason: str = "") -
                     rows.setdefault(label, []).extend(found)
         doomed = erase_rows(rows, tally, now)
         fake_name, fake_email = pseudonym(person)
-        person.full_name, person.email, person.is_active, person.erased_at = fake_name, fake_email, False, now
-        person.set_unusable_password()
-        person.save(update_fields=["full_name", "email", "is_active", "erased_at", "password"])
+        names = {name}
+        for account in [person, *_merged_into(person)]:  # the accounts merged into this one are the same person
+            addresses.add(account.email.lower())
+            names.add(account.full_name.strip())
+            account.full_name, account.email = pseudonym(account)
+            account.is_active, account.erased_at = False, now
+            account.set_unusable_password()
+            account.save(update_fields=["full_name", "email", "is_active", "erased_at", "password"])
         record = _record(person, "person", why, by, reason, tally, now)
-        record.replaced = scrub(_needles(name, addresses, fake_name, fake_email), protect=_homonyms(person, name))
+        record.replaced = scrub(_needles(names, addresses, fake_name, fake_email), protect=_homonyms(person, name))
         record.save(update_fields=["replaced"])
     _delete_files_after_commit(doomed)
     return record
@@ -85,7 +90,7 @@ def erase_records(person: User, start: models.Model, *, by: User | None, why: st
         only = {(label, row.pk) for label, items in rows.items() for row in items} | {
             ("program.erasurerecord", record.pk)
         }
-        record.replaced = scrub(_needles(name, addresses, *pseudonym(person)), only=only)
+        record.replaced = scrub(_needles({name}, addresses, *pseudonym(person)), only=only)
         record.save(update_fields=["replaced"])
     _delete_files_after_commit(doomed)
     return record
@@ -137,10 +142,12 @@ def erase_rows(rows: dict[str, list[models.Model]], tally: Tally, now) -> list:
 
 
 def text_fields(model: type[models.Model]) -> list[models.Field]:
-    """The columns a name or an address could be written in (choices and files are not free text)."""
+    """The columns a name or an address could be written in (choices and files are not free text). A
+    person's own login address is one value that is unique: erasure sets it per account, never by text."""
     return [
         f for f in model._meta.concrete_fields
         if isinstance(f, models.CharField | models.TextField | models.JSONField) and not f.choices and not f.primary_key
+        and not (model is User and f.name == User.EMAIL_FIELD)
     ]  # fmt: skip
 
 
@@ -191,9 +198,9 @@ def _replace(value, patterns, *, skip_names: bool):
     return value
 
 
-def _needles(name: str, addresses: set[str], fake_name: str, fake_email: str) -> list[tuple[str, str]]:
-    found = [(address, fake_email) for address in sorted(addresses, key=len, reverse=True)]
-    return found + ([(name, fake_name)] if len(name) >= MIN_NAME else [])
+def _needles(names: set[str], addresses: set[str], fake_name: str, fake_email: str) -> list[tuple[str, str]]:
+    found = [(address, fake_email) for address in sorted(addresses - {fake_email}, key=len, reverse=True)]
+    return found + [(name, fake_name) for name in sorted(names, key=len, reverse=True) if len(name) >= MIN_NAME]
 
 
 def _addresses(person: User, rows: dict[str, list[models.Model]]) -> set[str]:
@@ -205,6 +212,11 @@ def _addresses(person: User, rows: dict[str, list[models.Model]]) -> set[str]:
         if getattr(row, "from_address", ""):
             found.add(row.from_address.lower())
     return {a for a in found if "@" in a and not a.endswith("@erased.invalid")}
+
+
+def _merged_into(person: User) -> list[User]:
+    """Closed accounts whose records were merged into `person` (every earlier merge points here)."""
+    return list(User.objects.select_for_update().filter(merged_into=person))
 
 
 def _homonyms(person: User, name: str) -> set:

@@ -20,7 +20,9 @@ def _sign_in(page, live_server, user) -> None:
     client = Client()
     client.force_login(user)
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
 
 def test_name_a_referee_upload_read_and_only_received(transactional_db, live_server, page, browser, settings, tmp_path):
@@ -50,7 +52,11 @@ def test_name_a_referee_upload_read_and_only_received(transactional_db, live_ser
     referee_context = browser.new_context(locale="en-GB")
     referee_page = referee_context.new_page()
     referee_page.goto(link)
-    body = referee_page.locator("main").inner_text() if referee_page.locator("main").count() else referee_page.inner_text("body")
+    body = (
+        referee_page.locator("main").inner_text()
+        if referee_page.locator("main").count()
+        else referee_page.inner_text("body")
+    )
     assert "Ada Lovelace" in body and "Retraining grants" in body and "ada@example.org" not in body
     referee_page.get_by_label("Your letter as a file").set_input_files(str(letter_file))
     referee_page.get_by_label("Or write it here").fill("Ada is the most remarkable analyst I have known.")

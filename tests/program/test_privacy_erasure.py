@@ -109,16 +109,23 @@ def test_every_table_that_holds_personal_data_has_an_erasure_rule(demo):
 
 
 def test_an_address_is_replaced_as_a_whole_and_a_name_someone_else_has_stays_theirs(db):
+    from program.models import StateEvent  # noqa: PLC0415
+
     other = UserFactory(email="nada@x.org", full_name="Ada King")
     person = UserFactory(email="ada@x.org", full_name="Ada King")
+    event = StateEvent.objects.create(subject="x", subject_id=1, to_state="y",
+                                      note="Wrote to ada@x.org, nada@x.org and ada@x.org.uk about Ada Kingsley.")  # fmt: skip
 
     changed = scrub([("ada@x.org", "erased@erased.invalid"), ("Ada King", "Erased")],
                     protect={("program.user", other.pk)})  # fmt: skip
 
     other.refresh_from_db()
     person.refresh_from_db()
-    assert (other.email, other.full_name) == ("nada@x.org", "Ada King")
-    assert (person.email, person.full_name) == ("erased@erased.invalid", "Erased") and changed >= 2
+    event.refresh_from_db()
+    assert event.note == "Wrote to erased@erased.invalid, nada@x.org and ada@x.org.uk about Ada Kingsley."
+    assert (other.email, other.full_name) == ("nada@x.org", "Ada King")  # the other Ada King keeps her name
+    assert person.full_name == "Erased" and person.email == "ada@x.org"  # the login address is set by erasure itself
+    assert changed == 3  # the note, her name, and allauth's copy of her address
 
 
 def test_only_organizers_erase_and_the_page_says_what_stays(client, demo, reviewer):
@@ -140,3 +147,20 @@ def test_only_organizers_erase_and_the_page_says_what_stays(client, demo, review
     assert wrong.status_code == 200 and still_there and "exactly" in wrong.content.decode()
     assert "Erased" in done.content.decode() and ErasureRecord.objects.get().by == organizer
     assert not scan("applicant@runway.test")
+
+
+def test_erasing_a_merged_person_erases_the_closed_account_and_its_address_too(db):
+    from applications.services import create_application  # noqa: PLC0415
+    from program.privacy.merge import merge_people  # noqa: PLC0415
+    from tests.factories import CallFactory  # noqa: PLC0415
+
+    old = UserFactory(email="ada.old@example.org", full_name="Ada Byron")
+    new = UserFactory(email="ada@example.org", full_name="Ada Lovelace")
+    create_application(CallFactory(), old, source="web")
+    merge_people(new, old, by=None)
+
+    erase_person(new, by=None, why="request")
+
+    old.refresh_from_db()
+    assert old.erased_at and old.email == f"erased-{old.pk}@erased.invalid"
+    assert scan("ada.old@example.org", "ada@example.org", "Ada Byron", "Ada Lovelace") == []
