@@ -284,6 +284,7 @@ CELERY_BEAT_SCHEDULE = {
     "complete-finished-grants": {"task": "grants.tasks.task_complete_grants", "schedule": 3600.0},
     "retention-sweep": {"task": "applications.tasks.task_retention_sweep", "schedule": crontab(hour=3, minute=0)},
     "remind-referees": {"task": "applications.tasks.task_remind_referees", "schedule": 3600.0},
+    "help-webhooks": {"task": "program.tasks.task_help_webhooks", "schedule": 60.0},
     "pull-lab-progress": {
         "task": "program.tasks.task_pull_lab_progress",
         "schedule": env.float("LAB_PULL_INTERVAL_SECONDS", default=120.0),
@@ -364,3 +365,6 @@ CURRICULUM_ACCESS_INSTRUCTIONS = env.str(
     "CURRICULUM_ACCESS_INSTRUCTIONS",
     default="Reply to this message with your GitHub username and we will add you to the private curriculum repository.",
 )
+
+# The TA help queue: the expected handling time before the day's first resolved entry.
+HELP_DEFAULT_MINUTES = env.int("HELP_DEFAULT_MINUTES", default=5)

@@ -88,5 +88,8 @@ def is_member_of_group(user, group) -> bool:
 # Curriculum progress: the cohort's heatmap and help list for staff and its TAs; a group's day also
 # for its own members; the machine fleet for staff and TAs.
 rules.add_perm("program.view_progress", is_organizer | is_coordinator | is_ta_of)
+rules.add_perm("program.help_queue", is_organizer | is_coordinator | is_ta_of)
+rules.add_perm("program.help_numbers", is_organizer | is_coordinator)
+rules.add_perm("program.take_attendance", is_organizer | is_coordinator | is_ta_of)
 rules.add_perm("program.view_group_progress", is_organizer | is_coordinator | is_ta_of_group | is_member_of_group)
 rules.add_perm("program.view_fleet", is_organizer | is_coordinator | is_ta)

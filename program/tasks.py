@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .help import webhook
 from .labs import collector
 
 
@@ -22,3 +23,9 @@ def task_pull_lab_progress() -> dict:
         "skipped": result.skipped,
         "seconds": round(result.seconds, 2),
     }
+
+
+@shared_task(name="program.tasks.task_help_webhooks")
+def task_help_webhooks() -> int:
+    """Beat, every minute: tell each cohort's webhook about help requests waiting too long."""
+    return webhook.notify_long_waits()

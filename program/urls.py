@@ -1,8 +1,10 @@
 from django.urls import path
 
 from program import devmail, views
+from program.cohorts import attendance_views
 from program.cohorts import views as views_schedule
 from program.feedback import views as views_feedback
+from program.help import views as help_views
 from program.labs import views as views_progress
 from program.privacy import views as privacy_views
 
@@ -19,6 +21,14 @@ urlpatterns = [
     path("cohorts/<slug:slug>/progress/", views_progress.heatmap, name="progress"),
     path("cohorts/<slug:slug>/progress/<str:workspace>/", views_progress.group_day, name="group-progress"),
     path("cohorts/<slug:slug>/help/", views_progress.help_list, name="needs-help"),
+    path("cohorts/<slug:slug>/queue/", help_views.queue_page, name="help-queue"),
+    path("cohorts/<slug:slug>/queue/<int:pk>/<str:action>/", help_views.act, name="help-act"),
+    path("cohorts/<slug:slug>/queue/accept/<str:workspace>/", help_views.accept, name="help-accept"),
+    path("cohorts/<slug:slug>/queue/numbers/", help_views.numbers, name="help-numbers"),
+    path("cohorts/<slug:slug>/attendance/", attendance_views.attendance, name="attendance"),
+    path("today/help/", help_views.mine, name="help-mine"),
+    path("today/help/ask/", help_views.ask, name="help-ask"),
+    path("today/help/cancel/", help_views.cancel, name="help-cancel"),
     path("labs/", views_progress.fleet, name="fleet"),
     path("progress/", views_progress.my_progress, name="my-progress"),
     path("feedback/", views_feedback.day_feedback, name="feedback"),

@@ -50,6 +50,26 @@ MATRIX = [
     ("program:my-data", None, "post", {"anonymous": 302}, 200),  # everyone downloads their own data
     ("program:person-data", "participant_person", "post", {"anonymous": 302, "organizer": 200}, 403),
     ("program:person-erase", "participant_person", "get", {"anonymous": 302, "organizer": 200}, 403),
+    ("program:help-queue", "cohort", "get", {"anonymous": 302, "ta": 200, **STAFF_ONLY}, 403),
+    (
+        "program:help-act",
+        "missing_help",
+        "post",
+        {"anonymous": 302, "ta": 404, "organizer": 404, "coordinator": 404},
+        403,
+    ),
+    (
+        "program:help-accept",
+        "missing_workspace",
+        "post",
+        {"anonymous": 302, "ta": 404, "organizer": 404, "coordinator": 404},
+        403,
+    ),
+    ("program:help-numbers", "cohort", "get", {"anonymous": 302, **STAFF_ONLY}, 403),
+    ("program:attendance", "cohort", "get", {"anonymous": 302, "ta": 200, **STAFF_ONLY}, 403),
+    ("program:help-mine", None, "get", {"anonymous": 302}, 200),
+    ("program:help-ask", None, "post", {}, 302),  # not in a pair today: back to Today with a sentence
+    ("program:help-cancel", None, "post", {}, 302),
     ("program:person-erase", "participant_person", "post", {"anonymous": 302, "organizer": 200}, 403),  # unconfirmed
     ("program:dev-mail", None, "get", {}, 404),  # development only (DEBUG and the file email backend)
     ("program:feed", "bad_feed", "get", {}, 404),
@@ -331,6 +351,8 @@ def world(
         "participant_person": {"pk": participant.pk},
         "missing_duplicate": {"pk": 999999},
         "missing_hold": {"pk": 999999},
+        "missing_help": {"slug": cohort.slug, "pk": 999999, "action": "claim"},
+        "missing_workspace": {"slug": cohort.slug, "workspace": "no-such-workspace"},
         "referee": {"pk": application.pk, "referee_pk": with_letter.pk},
         "referee_link": {"token": referee_token},
         "participant_enrollment": {"slug": cohort.slug, "pk": participant.enrollments.get(cohort=cohort).pk},

@@ -20,7 +20,8 @@ from grants.models import Installment
 from grants.payments.installments import INSTALLMENTS
 from grants.services import GRANTS, propose_grant
 from program.cohorts.enrollments import ENROLLMENTS
-from program.models import Role, StateEvent
+from program.help.queue import HELP
+from program.models import HelpRequest, PairGroup, ProgramDay, Role, StateEvent
 from program.services import enroll
 from program.statemachine import StateMachine, TransitionNotAllowed, change_state, change_states
 from tests.conftest import make_person
@@ -59,6 +60,13 @@ def _enrollment(n: int):
     return enroll(CohortFactory(), UserFactory(), role=Role.PARTICIPANT)
 
 
+def _help_request(n: int):
+    cohort = CohortFactory()
+    day = ProgramDay.objects.create(cohort=cohort, date=cohort.starts_on, number=1)
+    group = PairGroup.objects.create(day=day, workspace=f"state-{cohort.slug}-{n}")
+    return HelpRequest.objects.create(group=group, day=day)
+
+
 MACHINES: dict[str, tuple[StateMachine, object]] = {
     "application": (APPLICATIONS, _application),
     "grant": (GRANTS, _grant),
@@ -66,6 +74,7 @@ MACHINES: dict[str, tuple[StateMachine, object]] = {
     "interview": (INTERVIEWS, _interview),
     "outbound message": (OUTBOUND, _outbound),
     "enrollment": (ENROLLMENTS, _enrollment),
+    "help request": (HELP, _help_request),
 }
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from program.cohorts import absences, enrollments, pairs, schedule, staffing
 from program.forms import SessionForm, errors_sentence
+from program.help import queue as help_queue
 from program.models import (
     Cohort,
     Enrollment,
@@ -357,6 +358,8 @@ def today(request: HttpRequest) -> HttpResponse:
         if day.duty:
             day.duty_groups = [g for g in day.groups.all() if g.machine and g.machine.room_id == day.duty.pk]
     by_date = {d.date: d for d in days}
+    day = by_date.get(on)
+    live = on == timezone.localdate() and day is not None and day.mine is not None
     return render(
         request,
         "program/today.html",
@@ -365,9 +368,10 @@ def today(request: HttpRequest) -> HttpResponse:
             "cohort": cohort,
             "is_ta": is_ta,
             "on": on,
-            "day": by_date.get(on),
+            "day": day,
             "previous": next((d for d in days if d.date < on), None),
             "next": next((d for d in days if d.date > on), None),
+            **(help_queue.box(day.mine) if live else {}),
         },
     )
 

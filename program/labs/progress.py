@@ -146,7 +146,7 @@ def heatmap(cohort: Cohort) -> tuple[list[dict], list[int]]:
 def needs_help(cohort: Cohort, *, now=None) -> list[dict]:
     """Today's groups that need a TA now: broken, no report yet, below the cohort's pace for this time
     of day (the median share of today's reporting groups minus LAB_PACE_MARGIN), or no newly passing
-    test for LAB_STALL_MINUTES. The most urgent first."""
+    test for LAB_STALL_MINUTES. The most urgent first; `since` is when the first rule began to hold."""
     now = now or timezone.now()
     today = ProgramDay.objects.filter(cohort=cohort, date=timezone.localdate(now)).first()
     if today is None:
@@ -167,9 +167,10 @@ def needs_help(cohort: Cohort, *, now=None) -> list[dict]:
     found = []
     for row in per_group.itertuples():
         group = groups[row.group_id]
-        reasons = []
+        reasons, stuck_since = [], now  # since when the rule holds (behind the pace: seen now)
         if row.state == "broken":
             reasons.append(f"broken: {group.broken}")
+            stuck_since = group.reported_at or now
         elif row.state == "no report":
             reasons.append("no report from the machine yet")
         else:
@@ -178,8 +179,10 @@ def needs_help(cohort: Cohort, *, now=None) -> list[dict]:
             since = group.last_progress_at or group.reported_at
             if row.state != "done" and since and now - since > stall:
                 reasons.append(f"no newly passing test for {int((now - since).total_seconds() // 60)} min")
+                stuck_since = min(stuck_since, since + stall)
         if reasons:
-            found.append({"group": group, "share": None if pd.isna(row.share) else row.share, "reasons": reasons})
+            share = None if pd.isna(row.share) else row.share
+            found.append({"group": group, "share": share, "reasons": reasons, "since": stuck_since})
     order = {"broken": 0, "no report": 1}
     found.sort(key=lambda f: (order.get(f["reasons"][0].split(":")[0], 2), f["share"] or 0))
     return found

@@ -27,6 +27,13 @@ class Cohort(models.Model):
     curriculum = models.ForeignKey(
         "Curriculum", null=True, blank=True, on_delete=models.SET_NULL, related_name="cohorts"
     )
+    help_webhook_url = models.URLField(
+        blank=True, validators=[validate_http_url],
+        help_text="Slack- or Discord-compatible incoming webhook: told when a help request waits too long.",
+    )  # fmt: skip
+    help_webhook_minutes = models.PositiveSmallIntegerField(
+        default=10, help_text="Minutes of waiting before the webhook."
+    )
     feedback_anonymous = models.BooleanField(
         default=False, help_text="Feedback and the end survey are stored without names (the coordinator's choice)."
     )
