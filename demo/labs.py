@@ -12,14 +12,17 @@ from __future__ import annotations
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
+from program.cohorts import attendance
+from program.help import queue as help_queue
 from program.labagent import reports as agent_reports
 from program.labs import collector
-from program.models import Cohort, PairGroup
+from program.models import Cohort, Enrollment, HelpRequest, LabReport, PairGroup, ProgramDay, User
 
 CURRICULUM = Path(__file__).resolve().parent / "curriculum"
 TESTED_DAYS = ("w1d1", "w1d2", "w1d3", "w1d4", "w1d5", "w2d1", "w2d2")
@@ -99,3 +102,39 @@ def _store_through_the_collector(plan: dict, folder: Path) -> None:
             )
     for machine, items in per_machine.items():
         collector.store(machine, {"reports": items})
+
+
+def build_help_and_attendance(cohort: Cohort) -> None:
+    """Today's help queue as a TA finds it mid-morning: pairs waiting with their failing tests (two stuck
+    on the same test), one being helped by ta1, two helped earlier (so the numbers page has waits and
+    handling times); yesterday's attendance confirmed from the machines' reports."""
+    today = ProgramDay.objects.filter(cohort=cohort, date=timezone.localdate()).first()
+    ta = User.objects.get(email="ta1@runway.test")
+    if today is not None:
+        groups = list(today.groups.filter(reports__isnull=False).distinct().order_by("workspace")[:7])
+        now = timezone.now()
+        for i, group in enumerate(groups):
+            entry, _ = help_queue.ask(
+                group, by=group.members.first(), note="" if i % 2 else "we think the shapes are off"
+            )
+            asked = now - timedelta(minutes=70 - 9 * i)
+            HelpRequest.objects.filter(pk=entry.pk).update(asked_at=asked)
+            if i < 3:  # claimed and handled earlier, or being helped now
+                entry = help_queue.claim(HelpRequest.objects.get(pk=entry.pk), by=ta)
+                HelpRequest.objects.filter(pk=entry.pk).update(claimed_at=asked + timedelta(minutes=3 + i))
+                if i < 2:
+                    help_queue.resolve(
+                        entry, by=ta, resolution="a broadcasting mistake" if i else "forgot the max-subtraction"
+                    )
+                    HelpRequest.objects.filter(pk=entry.pk).update(resolved_at=asked + timedelta(minutes=9 + 2 * i))
+    # The demo writes every day's reports as it is built; a real machine served each on its own day.
+    zone = timezone.get_current_timezone()
+    for day in ProgramDay.objects.filter(cohort=cohort, date__lt=timezone.localdate()):
+        LabReport.objects.filter(group__day=day).update(received_at=datetime.combine(day.date, time(15), tzinfo=zone))
+    # The demo enrolls everyone as it is built; in a real program they were enrolled before the start.
+    before = datetime.combine(cohort.starts_on - timedelta(days=10), time(9), tzinfo=timezone.get_current_timezone())
+    Enrollment.objects.filter(cohort=cohort).update(enrolled_at=before)
+    yesterday = ProgramDay.objects.filter(cohort=cohort, date__lt=timezone.localdate()).order_by("-date").first()
+    if yesterday is not None:
+        sheet = attendance.day_sheet(yesterday)
+        attendance.confirm(yesterday, {row["enrollment"].pk: row["state"] for row in sheet}, by=ta)

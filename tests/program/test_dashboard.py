@@ -168,5 +168,5 @@ def test_each_roles_menu_reaches_its_daily_pages_in_one_click(client, coordinato
         "Who needs help": f"/cohorts/{slug}/help/",
         "Feedback": f"/cohorts/{slug}/feedback/",
     }
-    assert {"Today", "Who needs help", "Progress"} <= set(menu(ta))
+    assert {"Today", "Help queue", "Attendance", "Progress"} <= set(menu(ta))
     assert {"Today", "My progress", "Feedback"} <= set(menu(participant))

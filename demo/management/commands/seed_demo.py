@@ -71,6 +71,7 @@ class Command(BaseCommand):
         cohort.build_calendar_feeds(program)
         cohort.build_past_cohort(organizer)
         labs.seed_lab_progress(program)
+        labs.build_help_and_attendance(program)
         around.build_updates(organizer)
         around.build_inbound_mail()
 
