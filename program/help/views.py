@@ -137,6 +137,11 @@ def numbers(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("format") == "waits":
         return csv_response(stats.per_day_and_ta(cohort), f"{cohort.slug}-help-waits.csv")
     return render(request, "program/help_numbers.html", {
-        "cohort": cohort, "rows": stats.per_day_and_ta(cohort).to_dict("records"), "tests": tests.to_dict("records"),
+        "cohort": cohort, "rows": _records(stats.per_day_and_ta(cohort)), "tests": tests.to_dict("records"),
         "most": int(tests["entries"].max()) if not tests.empty else 0,
     })  # fmt: skip
+
+
+def _records(table) -> list[dict]:
+    """Rows for a template: a missing number (no spotted entry, none resolved yet) is None, never NaN."""
+    return table.astype(object).where(table.notna(), None).to_dict("records")

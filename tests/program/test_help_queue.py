@@ -336,3 +336,13 @@ def test_forty_pairs_asking_and_four_tas_claiming_at_once_lose_and_double_nothin
     assert HelpRequest.objects.count() == 40  # one per pair: none lost, none doubled
     assert len(all_claims) == len(set(all_claims)) == 40  # every entry claimed exactly once
     assert set(HelpRequest.objects.values_list("state", flat=True)) == {"claimed"}
+
+
+def test_the_numbers_page_shows_a_dash_for_what_is_not_measured_yet(client, lab, coordinator):
+    entry = queue.ask(lab["groups"][0], by=None)[0]
+    queue.claim(entry, by=lab["ta"])  # asked, not spotted; claimed, not resolved
+    client.force_login(coordinator)
+
+    body = client.get(reverse("program:help-numbers", kwargs={"slug": lab["cohort"].slug})).content.decode()
+
+    assert "TA help" in body and "nan" not in body.lower().replace("nanosecond", "") and "–" in body
