@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test bench lint migrate seed clean screenshots
+.PHONY: install run test bench lint migrate seed clean screenshots prod-check
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,10 @@ seed: migrate
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production profile, locally: DEBUG off, PostgreSQL, Redis, gunicorn ×2, worker, beat, smoke checks.
+prod-check: install
+	bash scripts/prod_check.sh
 
 bench: install
 	$(BIN)/python -m bench

@@ -280,6 +280,10 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except ValueError as exc:
             form.add_error("resume", str(exc))
+        except OSError:  # the file store is down (object storage unreachable, disk full): nothing was kept
+            form.add_error("resume", "We could not store your file just now, so nothing was saved. "
+                                     "Please try again in a few minutes.")  # fmt: skip
+            return render(request, "applications/apply.html", {"call": call, "form": form}, status=503)
         else:
             Application.objects.filter(pk=_application.pk, privacy_accepted_at__isnull=True).update(
                 privacy_notice_version=settings.PRIVACY_NOTICE_VERSION, privacy_accepted_at=timezone.now()

@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.storage_url import object_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("RUNWAY_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "program.logs.RequestIdMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -186,13 +190,24 @@ MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 # No route serves this prefix (and storage.url() refuses to build URLs, base_url=None); Django only
 # needs a non-empty value here.
 MEDIA_URL = "/private-files-are-never-served/"
+# STORAGE_URL=s3://bucket/prefix?endpoint=https://…&region=… puts the private files (raw mail, resumes,
+# letters, tax forms, statements) in S3-compatible object storage, shared by every web and worker host;
+# without it they stay in PRIVATE_MEDIA_ROOT (the embedded default). Keys: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (or the host's role). Downloads still go through the views' permission checks.
+STORAGE_URL = env.str("STORAGE_URL", default="")
+# Static files: WhiteNoise serves them from the app. With DEBUG off, from what `collectstatic` wrote
+# (the systemd unit runs it before gunicorn): hashed names, gzip/Brotli copies, cached for a year.
+# STATIC_MANIFEST=False only where nothing was collected (the test suite, the benchmarks).
+_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
-    "default": {
+    "default": object_storage(STORAGE_URL) if STORAGE_URL else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if _MANIFEST
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}  # fmt: skip
+WHITENOISE_USE_FINDERS = DEBUG or not _MANIFEST
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
@@ -347,11 +362,23 @@ LAB_PULL_WORKERS = env.int("LAB_PULL_WORKERS", default=64)
 LAB_STALL_MINUTES = env.int("LAB_STALL_MINUTES", default=45)
 LAB_PACE_MARGIN = env.float("LAB_PACE_MARGIN", default=0.2)
 
+# LOG_FORMAT=json: one JSON object per line, each with the request's or the task's id (program/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "program.logs.IdsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "program.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["ids"],
+        },
+    },  # fmt: skip
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -26,6 +26,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "False")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "False")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+os.environ.setdefault("STATIC_MANIFEST", "False")  # nothing is collected for the tests
 if "DATABASE_URL" not in os.environ and _port_open("127.0.0.1", 5432):
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/test"
 if "CELERY_BROKER_URL" not in os.environ and _port_open("127.0.0.1", 6379):
@@ -44,3 +45,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# WhiteNoise warns when STATIC_ROOT does not exist; nothing is collected for the tests, so it is empty.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
