@@ -42,6 +42,10 @@ class Call(models.Model):
     referees_required = models.PositiveSmallIntegerField(
         default=0, help_text="Referees each applicant names (0: none)."
     )
+    # The review queue's calibrated table (stored on the applications) is fresh when these are equal:
+    # a review or an assignment bumps `scores_version`; the next view refreshes and catches up.
+    scores_version = models.PositiveIntegerField(default=1)
+    scores_fresh_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-opens_at"]
@@ -115,6 +119,13 @@ class Application(models.Model):
     answers_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     retention_warned_at = models.DateTimeField(null=True, blank=True)
+    # The calibrated review scores (applications.review.stored), so the queue sorts and pages in SQL.
+    score_n = models.PositiveSmallIntegerField(default=0)
+    score_raw = models.FloatField(null=True, blank=True)
+    score_calibrated = models.FloatField(null=True, blank=True)
+    score_spread = models.FloatField(null=True, blank=True)
+    score_disagreement = models.BooleanField(default=False)
+    reviewers_assigned = models.PositiveSmallIntegerField(default=0)
     erased_at = models.DateTimeField(null=True, blank=True, help_text="Erased when its retention period ended.")
 
     class Meta:

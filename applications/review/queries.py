@@ -1,31 +1,20 @@
-"""The review queue: every application of a call with its scores, fetched once, filtered and sorted.
-
-Five queries whatever the size (applications, submitted reviews, assignment counts, the background
-answers, the reviewer filter), then pandas joins them in memory.
-"""
+"""The review queue: the applications of a call with their stored calibrated scores, filtered, sorted
+and cut to a page in SQL (`queue_rows`); the stored table is refreshed first when a review or an
+assignment changed since (`stored.ensure_fresh`)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from html import escape
 
 import pandas as pd
-from django.db.models import Count, TextField
-from django.db.models.functions import Cast
-from django.utils.html import format_html
+from django.db.models import CharField, F, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.utils.safestring import mark_safe
 
-from applications.models import Answer, Application, ApplicationState, Call, Review, ReviewAssignment
-from applications.review.scoring import calibrated_scores
-
-SORTS = {
-    "calibrated": ("calibrated", False),
-    "raw": ("raw_mean", False),
-    "disagreement": ("spread", False),
-    "newest": ("pk", False),  # ids grow with arrival: no need to fetch and convert timestamps
-    "oldest": ("pk", True),
-    "name": ("name", True),
-}
+from applications.models import Answer, Application, ApplicationState, Call, ReviewAssignment
+from applications.review import stored
 
 
 @dataclass
@@ -39,7 +28,22 @@ class QueueFilters:
     extra: dict = field(default_factory=dict)
 
 
-def review_queue(call: Call, filters: QueueFilters) -> pd.DataFrame:
+SORTS = {
+    "calibrated": [F("score_calibrated").desc(nulls_last=True), "pk"],
+    "raw": [F("score_raw").desc(nulls_last=True), "pk"],
+    "disagreement": [F("score_spread").desc(nulls_last=True), "pk"],
+    "newest": ["-pk"],
+    "oldest": ["pk"],
+    "name": [F("name").asc(), "pk"],  # annotated only for this order
+}
+COLUMNS = ["pk", "state", "source", "name", "email", "n_reviews", "raw_mean", "calibrated", "spread",
+           "disagreement", "assigned", "background"]  # fmt: skip
+
+
+def queue_rows(call: Call, filters: QueueFilters):
+    """The queue as one SQL query over the stored calibrated table (applications.review.stored): filtered,
+    sorted; slice it for a page, count it for the pager. Only what the order needs is computed per row."""
+    stored.ensure_fresh(call)
     apps = Application.objects.filter(call=call)
     if filters.state:
         apps = apps.filter(state=filters.state)
@@ -49,49 +53,40 @@ def review_queue(call: Call, filters: QueueFilters) -> pd.DataFrame:
         apps = apps.filter(
             pk__in=ReviewAssignment.objects.filter(reviewer_id=filters.reviewer).values("application_id")
         )
-    frame = pd.DataFrame.from_records(
-        apps.values_list("pk", "state", "source", "applicant__full_name", "applicant__email"),
-        columns=["pk", "state", "source", "name", "email"],
-    )
-    frame["name"] = frame["name"].where(frame["name"] != "", frame["email"])
-
-    reviews = Review.objects.filter(application__call=call, submitted_at__isnull=False, weighted_total__isnull=False)
-    scores = calibrated_scores(
-        {"application": a, "reviewer": r, "total": t}
-        for a, r, t in reviews.values_list("application_id", "reviewer_id", "weighted_total")
-    )
-    assigned = dict(
-        ReviewAssignment.objects.filter(application__call=call)
-        .order_by()
-        .values_list("application_id")
-        .annotate(n=Count("pk"))
-    )
-    # Raw JSON text, decoded once per distinct value (a handful) instead of once per application.
-    raw_background = (
-        Answer.objects.filter(application__call=call, question__key="background")
-        .annotate(text=Cast("value", TextField()))
-        .values_list("application_id", "text")
-    )
-    decoded: dict[str, str] = {}
-    background = {}
-    for application_id, text in raw_background:
-        if text not in decoded:
-            value = json.loads(text) if text else ""
-            decoded[text] = value if isinstance(value, str) else ""
-        background[application_id] = decoded[text]
-    frame = frame.join(scores, on="pk")
-    frame["n_reviews"] = frame["n_reviews"].fillna(0).astype(int)
-    frame["disagreement"] = frame["disagreement"].fillna(False).astype(bool)
-    frame["assigned"] = frame["pk"].map(assigned).fillna(0).astype(int)
-    frame["background"] = [background.get(pk) or "" for pk in frame["pk"]]
     if filters.background:
-        frame = frame[frame["background"].str.lower() == filters.background.lower()]
+        answers = Answer.objects.filter(question__key="background").annotate(text=Lower(Cast("value", TextField())))
+        apps = apps.filter(pk__in=answers.filter(text=json.dumps(filters.background.lower())).values("application_id"))
     if filters.disagreement:
-        frame = frame[frame["disagreement"]]
-    column, ascending = SORTS.get(filters.sort, SORTS["calibrated"])
-    if column == "pk":
-        return frame.sort_values("pk", ascending=ascending, kind="stable")
-    return frame.sort_values([column, "pk"], ascending=[ascending, True], na_position="last", kind="stable")
+        apps = apps.filter(score_disagreement=True)
+    if filters.sort == "name":
+        apps = apps.annotate(name=Coalesce(NullIf("applicant__full_name", Value("")), "applicant__email",
+                                           output_field=CharField()))  # fmt: skip
+    return apps.order_by(*SORTS.get(filters.sort, SORTS["calibrated"]))
+
+
+def as_frame(rows, call: Call) -> pd.DataFrame:
+    """The rows the page or the export shows, as the frame `display_rows` and `export_frame` read (the
+    background answers in one more query, for those rows only)."""
+    values = list(rows.values_list("pk", "state", "source", "applicant__full_name", "applicant__email", "score_n",
+                                   "score_raw", "score_calibrated", "score_spread", "score_disagreement",
+                                   "reviewers_assigned"))  # fmt: skip
+    frame = pd.DataFrame.from_records(values, columns=COLUMNS[:-1])
+    frame["name"] = frame["name"].where(frame["name"] != "", frame["email"])
+    answers = Answer.objects.filter(application__call=call, question__key="background")
+    if len(values) <= 1000:
+        answers = answers.filter(application_id__in=[v[0] for v in values])
+    raw = dict(answers.annotate(text=Cast("value", TextField())).values_list("application_id", "text"))
+    decoded: dict[str, str] = {}  # raw JSON text, decoded once per distinct value (a handful)
+    for text in set(raw.values()):
+        value = json.loads(text) if text else ""
+        decoded[text] = value if isinstance(value, str) else ""
+    frame["background"] = [decoded.get(raw.get(pk), "") for pk in frame["pk"]]
+    return frame
+
+
+def review_queue(call: Call, filters: QueueFilters) -> pd.DataFrame:
+    """The whole filtered queue as a frame (exports)."""
+    return as_frame(queue_rows(call, filters), call)
 
 
 ROW_HTML = (
@@ -102,36 +97,28 @@ ROW_HTML = (
 
 
 def display_rows(frame: pd.DataFrame) -> list[dict]:
-    """One page of the queue, each row rendered once here (escaped by format_html): at 250 rows the
-    template engine's per-cell cost was most of the page's time."""
+    """One page of the queue, each row rendered once here: at 250 rows the template engine's per-cell
+    cost was most of the page's time, and so was `format_html` escaping numbers. Text from people
+    (the name, the background answer) and the labels are escaped (`html.escape`, quotes too); numbers
+    are formatted by Python and need none."""
 
     def fmt(value):
-        return "" if pd.isna(value) else f"{value:.2f}"
+        return "" if value is None or value != value else f"{value:.2f}"  # NaN != NaN
 
-    state_label, source_label = dict(ApplicationState.choices), dict(Application.Source.choices)
+    state_label = {k: escape(v) for k, v in ApplicationState.choices}
+    source_label = {k: escape(v) for k, v in Application.Source.choices}
     rows = []
     for r in frame.itertuples(index=False):
         disagree = bool(r.disagreement)
-        html = format_html(
-            ROW_HTML,
-            mark_safe(' class="disagree"') if disagree else "",
-            r.pk,
-            r.pk,
-            r.pk,
-            r.pk,
-            r.name,
-            r.state,
-            state_label.get(r.state, r.state),  # words, never the code
-            r.background,
-            source_label.get(r.source, r.source),
-            r.n_reviews,
-            r.assigned,
-            fmt(r.raw_mean),
-            fmt(r.calibrated),
-            fmt(r.spread),
-            mark_safe(' <span class="badge warning">disagree</span>') if disagree else "",
-        )
-        rows.append({"pk": r.pk, "calibrated": fmt(r.calibrated), "disagreement": disagree, "html": html})
+        pk = int(r.pk)
+        html = ROW_HTML.format(
+            ' class="disagree"' if disagree else "", pk, pk, pk, pk, escape(str(r.name)), escape(str(r.state)),
+            state_label.get(r.state, escape(str(r.state))),  # words, never the code
+            escape(str(r.background)), source_label.get(r.source, escape(str(r.source))), int(r.n_reviews),
+            int(r.assigned), fmt(r.raw_mean), fmt(r.calibrated), fmt(r.spread),
+            ' <span class="badge warning">disagree</span>' if disagree else "",
+        )  # fmt: skip
+        rows.append({"pk": pk, "calibrated": fmt(r.calibrated), "disagreement": disagree, "html": mark_safe(html)})  # noqa: S308 (escaped above)
     return rows
 
 

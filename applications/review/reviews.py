@@ -20,7 +20,7 @@ from applications.models import (
     Review,
     ReviewAssignment,
 )
-from applications.review import assignment
+from applications.review import assignment, stored
 from applications.services import transition_application
 from program.absolute import site_url
 from program.models import Role, User
@@ -169,6 +169,7 @@ def assign_reviewers(
             [ReviewAssignment(application_id=a, reviewer_id=r, assigned_by=by, due_at=due) for a, r in result.pairs],
             ignore_conflicts=True,
         )
+        stored.bump(call.pk)  # bulk_create sends no signal: the queue's stored scores are stale now
         for application in Application.objects.filter(
             pk__in={a for a, _ in result.pairs}, state=ApplicationState.SUBMITTED
         ):

@@ -143,9 +143,13 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     require_perm(request, "applications.manage_calls", "This page is for organizers.")
     call = get_object_or_404(Call, slug=slug)
     filters = _queue_filters(request)
-    frame = queries.review_queue(call, filters)
-    page = Paginator(range(len(frame)), QUEUE_PAGE).get_page(request.GET.get("page"))
-    rows = queries.display_rows(frame.iloc[page.start_index() - 1 : page.end_index()]) if len(frame) else []
+    ordered = queries.queue_rows(call, filters)
+    page = Paginator(ordered.values_list("pk", flat=True), QUEUE_PAGE).get_page(request.GET.get("page"))
+    rows = (
+        queries.display_rows(queries.as_frame(ordered[page.start_index() - 1 : page.end_index()], call))
+        if page.paginator.count
+        else []
+    )
     reviewers = list(
         User.objects.filter(role_assignments__role=Role.REVIEWER)
         .order_by("full_name", "email")

@@ -22,6 +22,8 @@ register({
     "program.endsurvey": Erase(blank=("surprised", "change"), keep_for="the ratings (statistics)"),
     "program.labreport": Erase(keep_for="the pair's progress (statistics)"),
     "program.checkresult": KEEP,
+    "program.attendance": Erase(keep_for="attendance statistics and feedback response rates"),
+    "program.helprequest": Erase(blank=("note", "resolution"), keep_for="help-queue statistics (waits, tests)"),
     "program.dataexport": Erase(keep_for="proof that a data request was answered"),
     "program.fileaccess": Erase(keep_for=AUDIT),
     "program.personmerge": Erase(keep_for=AUDIT),

@@ -170,10 +170,15 @@ def test_queue_query_count_is_flat(client, call, panel, organizer, count, django
             ReviewAssignment.objects.create(application=app, reviewer=r)
             _score(app, r, [3, 4, 3, 4])
     client.force_login(organizer)
+    url = reverse("applications:queue", kwargs={"slug": call.slug})
 
-    # session, user, roles, TOTP; call; applications; reviews; assignment counts; background answers; reviewers
+    # The first view after reviews came refreshes the stored scores: a fixed number of queries too
+    # (version; reviews; assignments; applications; one bulk update; version caught up).
+    with django_assert_num_queries(17):
+        client.get(url, {"reviewer": panel[0].pk})
+    # Then: session, user, roles, TOTP; call; version; count; the page's rows and their background; reviewers.
     with django_assert_num_queries(10):
-        response = client.get(reverse("applications:queue", kwargs={"slug": call.slug}), {"reviewer": panel[0].pk})
+        response = client.get(url, {"reviewer": panel[0].pk})
 
     assert len(response.context["rows"]) == count
 
@@ -288,3 +293,34 @@ def test_an_organizer_edits_a_draft_before_it_goes_out_and_the_edit_is_kept(
         "Dear applicant,\nthank you; this time we cannot offer a place.",
     )
     assert "no longer a draft" in late.content.decode()
+
+
+def test_the_stored_calibrated_table_follows_every_review_and_assignment(client, call, panel, organizer):
+    from applications.review import stored  # noqa: PLC0415
+    from applications.review.scoring import calibrated_scores  # noqa: PLC0415
+
+    apps = _submitted(call, 3)
+    for app, values in zip(apps, [(5, 5, 5, 5), (3, 3, 3, 3), (1, 2, 1, 2)], strict=True):
+        ReviewAssignment.objects.create(application=app, reviewer=panel[0])
+        _score(app, panel[0], values)
+    stored.ensure_fresh(call)
+    ReviewAssignment.objects.create(application=apps[2], reviewer=panel[1])
+    _score(apps[2], panel[1], [5, 5, 5, 5])  # a new review: the next view must see it
+    ReviewAssignment.objects.create(application=apps[1], reviewer=panel[2])
+    client.force_login(organizer)
+
+    page = client.get(reverse("applications:queue", kwargs={"slug": call.slug}))
+
+    expected = calibrated_scores(
+        {"application": r.application_id, "reviewer": r.reviewer_id, "total": r.weighted_total}
+        for r in Review.objects.filter(application__call=call, submitted_at__isnull=False)
+    )
+    for app in Application.objects.filter(call=call):
+        row = expected.loc[app.pk]
+        assert app.score_n == row["n_reviews"] and app.score_calibrated == pytest.approx(row["calibrated"])
+        assert app.score_raw == pytest.approx(row["raw_mean"]) and app.score_disagreement == row["disagreement"]
+    assert Application.objects.get(pk=apps[1].pk).reviewers_assigned == 2
+    assert [r["pk"] for r in page.context["rows"]] == list(
+        Application.objects.filter(call=call).order_by("-score_calibrated", "pk").values_list("pk", flat=True)
+    )
+    assert stored.ensure_fresh(call) == 0  # nothing changed since the view
