@@ -64,14 +64,14 @@ def queue_rows(call: Call, filters: QueueFilters):
     return apps.order_by(*SORTS.get(filters.sort, SORTS["calibrated"]))
 
 
-def as_frame(rows, call: Call) -> pd.DataFrame:
-    """The rows the page or the export shows, as the frame `display_rows` and `export_frame` read (the
-    background answers in one more query, for those rows only)."""
-    values = list(rows.values_list("pk", "state", "source", "applicant__full_name", "applicant__email", "score_n",
-                                   "score_raw", "score_calibrated", "score_spread", "score_disagreement",
-                                   "reviewers_assigned"))  # fmt: skip
-    frame = pd.DataFrame.from_records(values, columns=COLUMNS[:-1])
-    frame["name"] = frame["name"].where(frame["name"] != "", frame["email"])
+VALUES = ["pk", "state", "source", "applicant__full_name", "applicant__email", "score_n", "score_raw",
+          "score_calibrated", "score_spread", "score_disagreement", "reviewers_assigned"]  # fmt: skip
+
+
+def as_records(rows, call: Call) -> list[tuple]:
+    """The rows the page or the export shows, as tuples in `COLUMNS` order (the name falls back to the
+    address; the background answers in one more query, for those rows only)."""
+    values = list(rows.values_list(*VALUES))
     answers = Answer.objects.filter(application__call=call, question__key="background")
     if len(values) <= 1000:
         answers = answers.filter(application_id__in=[v[0] for v in values])
@@ -80,8 +80,12 @@ def as_frame(rows, call: Call) -> pd.DataFrame:
     for text in set(raw.values()):
         value = json.loads(text) if text else ""
         decoded[text] = value if isinstance(value, str) else ""
-    frame["background"] = [decoded.get(raw.get(pk), "") for pk in frame["pk"]]
-    return frame
+    return [(pk, state, source, name or email, email, *scores, decoded.get(raw.get(pk), ""))
+            for pk, state, source, name, email, *scores in values]  # fmt: skip
+
+
+def as_frame(rows, call: Call) -> pd.DataFrame:
+    return pd.DataFrame.from_records(as_records(rows, call), columns=COLUMNS)
 
 
 def review_queue(call: Call, filters: QueueFilters) -> pd.DataFrame:
@@ -96,7 +100,7 @@ ROW_HTML = (
 )
 
 
-def display_rows(frame: pd.DataFrame) -> list[dict]:
+def display_rows(records: list[tuple]) -> list[dict]:
     """One page of the queue, each row rendered once here: at 250 rows the template engine's per-cell
     cost was most of the page's time, and so was `format_html` escaping numbers. Text from people
     (the name, the background answer) and the labels are escaped (`html.escape`, quotes too); numbers
@@ -108,17 +112,15 @@ def display_rows(frame: pd.DataFrame) -> list[dict]:
     state_label = {k: escape(v) for k, v in ApplicationState.choices}
     source_label = {k: escape(v) for k, v in Application.Source.choices}
     rows = []
-    for r in frame.itertuples(index=False):
-        disagree = bool(r.disagreement)
-        pk = int(r.pk)
+    for pk, state, source, name, _email, n, raw, calibrated, spread, disagree, assigned, background in records:
         html = ROW_HTML.format(
-            ' class="disagree"' if disagree else "", pk, pk, pk, pk, escape(str(r.name)), escape(str(r.state)),
-            state_label.get(r.state, escape(str(r.state))),  # words, never the code
-            escape(str(r.background)), source_label.get(r.source, escape(str(r.source))), int(r.n_reviews),
-            int(r.assigned), fmt(r.raw_mean), fmt(r.calibrated), fmt(r.spread),
-            ' <span class="badge warning">disagree</span>' if disagree else "",
+            ' class="disagree"' if disagree else "", pk, pk, pk, pk, escape(str(name)), escape(str(state)),
+            state_label.get(state, escape(str(state))),  # words, never the code
+            escape(str(background)), source_label.get(source, escape(str(source))), int(n), int(assigned),
+            fmt(raw), fmt(calibrated), fmt(spread), ' <span class="badge warning">disagree</span>' if disagree else "",
         )  # fmt: skip
-        rows.append({"pk": pk, "calibrated": fmt(r.calibrated), "disagreement": disagree, "html": mark_safe(html)})  # noqa: S308 (escaped above)
+        rows.append({"pk": pk, "calibrated": fmt(calibrated), "disagreement": bool(disagree),
+                     "html": mark_safe(html)})  # noqa: S308 (escaped above)  # fmt: skip
     return rows
 
 

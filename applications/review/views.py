@@ -146,7 +146,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     ordered = queries.queue_rows(call, filters)
     page = Paginator(ordered.values_list("pk", flat=True), QUEUE_PAGE).get_page(request.GET.get("page"))
     rows = (
-        queries.display_rows(queries.as_frame(ordered[page.start_index() - 1 : page.end_index()], call))
+        queries.display_rows(queries.as_records(ordered[page.start_index() - 1 : page.end_index()], call))
         if page.paginator.count
         else []
     )
