@@ -13,7 +13,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench import around, broker, dashboards, grants, help_queue, intake, labs, payouts, review, scheduling  # noqa: E402
+from bench import around, broker, dashboards, grants, help_queue, intake, labs, load, payouts, review, scheduling  # noqa: E402
 from bench.harness import print_table  # noqa: E402
 
 SUITES = {
@@ -27,6 +27,7 @@ SUITES = {
     "help": help_queue.run,
     "around": around.run,
     "broker": broker.run,
+    "load": load.run,
 }
 
 
