@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from program.logs import IdsFilter, JsonFormatter
-from tests.servers.s3 import free_port
+from tests.servers.dovecot import free_port
 
 
 @pytest.fixture

@@ -79,6 +79,4 @@ def refresh(call: Call) -> int:
 @receiver([post_save, post_delete], sender=Review, dispatch_uid="review_scores_review")
 @receiver([post_save, post_delete], sender=ReviewAssignment, dispatch_uid="review_scores_assignment")
 def _changed(sender, instance, **kwargs) -> None:
-    call_id = Application.objects.filter(pk=instance.application_id).values_list("call_id", flat=True).first()
-    if call_id is not None:
-        bump(call_id)
+    Call.objects.filter(applications=instance.application_id).update(scores_version=F("scores_version") + 1)

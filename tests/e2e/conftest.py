@@ -57,3 +57,14 @@ def page(browser, request):
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert page.csp_violations == [], "the Content-Security-Policy blocked something on a page"
+
+
+def sign_in(context, live_server, user) -> None:
+    """Sign `user` in for a browser context without the sign-in pages (journeys that test those pages
+    sign in through them): the session cookie of a test client's login, and no other cookie."""
+    from django.test import Client  # noqa: PLC0415
+
+    client = Client()
+    client.force_login(user)
+    context.clear_cookies()
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])

@@ -10,7 +10,6 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.test import Client
 
 from demo import bank
 from grants.models import Payment
@@ -18,18 +17,10 @@ from grants.payments.installments import mark_due
 from grants.services import propose_grant
 from program.models import Role
 from tests.conftest import activate_totp, make_person
+from tests.e2e.conftest import sign_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def _cookie_sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_approve_letter_accept_pay(transactional_db, live_server, page, settings, tmp_path):
@@ -62,7 +53,7 @@ def test_approve_letter_accept_pay(transactional_db, live_server, page, settings
     accept_url = re.search(r"^(http\S+/grants/letters/\d+/)$", letter_mail.body, re.M).group(1)
     assert letter_mail.attachments[0][2] == "application/pdf"
 
-    _cookie_sign_in(page, live_server, grantee)
+    sign_in(page.context, live_server, grantee)
     page.goto(accept_url)
     page.get_by_label("Type your full name to accept the grant").fill("Greta Grantee")
     page.get_by_role("button", name="I accept the grant on these terms").click()
@@ -77,7 +68,7 @@ def test_approve_letter_accept_pay(transactional_db, live_server, page, settings
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(rf"/grants/{grant.pk}/payout/$"))
     assert "•••• 3000" in page.content() and "Waiting for a second person" in page.content()
-    _cookie_sign_in(page, live_server, organizer)
+    sign_in(page.context, live_server, organizer)
     page.goto(f"{live_server.url}/grants/{grant.pk}/payout/")
     page.get_by_role("button", name="Confirm these details").click()
     page.wait_for_url(re.compile(rf"/grants/{grant.pk}/payout/$"))
@@ -85,7 +76,7 @@ def test_approve_letter_accept_pay(transactional_db, live_server, page, settings
     mark_due(date(2026, 1, 20))  # the daily job, later
 
     # The payer builds the EUR batch, makes the SEPA file and, once the bank has paid, imports its statement.
-    _cookie_sign_in(page, live_server, payer)
+    sign_in(page.context, live_server, payer)
     page.goto(f"{live_server.url}/grants/payments/")
     page.get_by_label("Currency").select_option("EUR")
     page.get_by_role("button", name="Build the batch").click()

@@ -3,9 +3,9 @@ along) shows the entry with the failing test without a reload → the TA claims 
 the pair's Today shows each state as it happens."""
 
 import pytest
-from django.test import Client
 
 from program.labs import collector
+from tests.e2e.conftest import sign_in
 from tests.program.test_help_queue import junit, make_day, report
 
 pytestmark = pytest.mark.e2e
@@ -13,10 +13,8 @@ WITHIN = 5_000  # ms: a new entry appears on the TA's page within 5 s
 
 
 def _signed_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
     context = browser.new_context(locale="en-GB")
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    sign_in(context, live_server, user)
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
@@ -34,11 +32,7 @@ def test_ask_see_claim_resolve(transactional_db, live_server, browser, page):
     assert "Nobody is waiting" in ta_page.inner_text("#queue")
 
     pair_page = page
-    client = Client()
-    client.force_login(participant)
-    pair_page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in(pair_page.context, live_server, participant)
     pair_page.goto(f"{live_server.url}/today/")
     pair_page.get_by_label("What are you stuck on? (optional)").fill("mul gives 5")
     pair_page.get_by_role("button", name="Ask a TA for help").click()

@@ -4,25 +4,16 @@ uploads a letter → the reviewer reads it on the application page → the appli
 import re
 
 import pytest
-from django.test import Client
 
 from applications.models import OutboundMessage, ReviewAssignment
 from applications.services import create_application, transition_application
 from program.models import Role
 from tests.conftest import make_person
+from tests.e2e.conftest import sign_in
 from tests.factories import CallFactory, UserFactory
 from tests.fixtures.mail.make_corpus import pdf
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_name_a_referee_upload_read_and_only_received(transactional_db, live_server, page, browser, settings, tmp_path):
@@ -36,7 +27,7 @@ def test_name_a_referee_upload_read_and_only_received(transactional_db, live_ser
     ReviewAssignment.objects.create(application=application, reviewer=reviewer)
 
     # The applicant names a referee on their application page.
-    _sign_in(page, live_server, applicant)
+    sign_in(page.context, live_server, applicant)
     page.goto(f"{live_server.url}/applications/{application.pk}/")
     page.get_by_label("Referee's name").fill("Charles Babbage")
     page.get_by_label("Referee's email").fill("charles@example.org")
@@ -67,14 +58,14 @@ def test_name_a_referee_upload_read_and_only_received(transactional_db, live_ser
     referee_context.close()
 
     # The reviewer reads it on the application page.
-    _sign_in(page, live_server, reviewer)
+    sign_in(page.context, live_server, reviewer)
     page.goto(f"{live_server.url}/applications/{application.pk}/")
     letters = page.locator("section[aria-labelledby=ref-h]")
     assert "remarkable analyst" in letters.inner_text()
     assert letters.get_by_role("link", name="letter.pdf").count() == 1
 
     # The applicant sees that it came, never what it says.
-    _sign_in(page, live_server, applicant)
+    sign_in(page.context, live_server, applicant)
     page.goto(f"{live_server.url}/applications/{application.pk}/")
     section = page.locator("section[aria-labelledby=ref-h]").inner_text()
     assert "Charles Babbage" in section and "received" in section and "remarkable" not in section

@@ -5,25 +5,16 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from applications.models import ReviewAssignment
 from applications.review import reviews
 from applications.services import transition_application
 from program.models import Enrollment, Role
 from tests.conftest import activate_totp, make_person
+from tests.e2e.conftest import sign_in
 from tests.factories import ApplicationFactory, CallFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 def test_review_then_decision_then_confirmation(transactional_db, live_server, page, cohort):
@@ -38,7 +29,7 @@ def test_review_then_decision_then_confirmation(transactional_db, live_server, p
     organizer = make_person("olive@example.org", Role.ORGANIZER, full_name="Olive Organizer")
     activate_totp(organizer)
 
-    _sign_in(page, live_server, reviewer)
+    sign_in(page.context, live_server, reviewer)
     page.goto(f"{live_server.url}/applications/{application.pk}/review/")
     for key, score in [("programming", 5), ("math", 4), ("alignment", 4), ("attendance", 5)]:
         page.locator(f"input[name=score_{key}][value='{score}']").check()
@@ -47,7 +38,7 @@ def test_review_then_decision_then_confirmation(transactional_db, live_server, p
     page.get_by_role("button", name="Submit review").click()
     page.wait_for_url(re.compile(r"/review/$"))
 
-    _sign_in(page, live_server, organizer)
+    sign_in(page.context, live_server, organizer)
     page.goto(f"{live_server.url}/applications/calls/{call.slug}/queue/")
     assert page.locator("table.queue tbody tr td strong").first.inner_text() == "4.50"
     page.get_by_label(f"Select #{application.pk}").check()
@@ -59,7 +50,7 @@ def test_review_then_decision_then_confirmation(transactional_db, live_server, p
     page.wait_for_url(re.compile(r"/applications/outbox/$"))
     assert [m.subject for m in mail.outbox] == ["Welcome to MLAB3 participants"]
 
-    _sign_in(page, live_server, applicant)
+    sign_in(page.context, live_server, applicant)
     page.goto(f"{live_server.url}/applications/{application.pk}/")
     assert page.locator(".facts .badge").first.inner_text() == "Accepted"
     page.get_by_role("button", name="Confirm my place").click()
