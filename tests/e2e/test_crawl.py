@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from program.models import User
-from tests.e2e.test_grant_journey import _cookie_sign_in
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -139,7 +139,7 @@ def test_every_role_reaches_only_working_readable_accessible_pages(demo, live_se
         dashboard = client.get("/", follow=False)["Location"]
         routes, found = _crawl(client, dashboard, slugs)
         problems += [f"{email} {p}" for p in found]
-        _cookie_sign_in(page, live_server, user)
+        sign_in(page.context, live_server, user)
         for route, path in sorted(routes.items()):
             if (email.split("@")[0].rstrip("0123456789"), route) in checked:
                 continue

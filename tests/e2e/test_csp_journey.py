@@ -11,7 +11,7 @@ from program.feedback import answers as feedback
 from program.models import Role, Session
 from program.services import enroll, generate_program_days
 from tests.conftest import make_person
-from tests.e2e.test_grant_journey import _cookie_sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import CohortFactory
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def test_pages_load_with_nothing_blocked_and_no_script_link(transactional_db, li
     )
     Session.objects.filter(pk=session.pk).update(link="javascript:alert(document.domain)")
 
-    _cookie_sign_in(page, live_server, coordinator)
+    sign_in(page.context, live_server, coordinator)
     for path in [
         f"/cohorts/{cohort.slug}/pairs/?week=1",
         f"/cohorts/{cohort.slug}/progress/",
@@ -50,7 +50,7 @@ def test_pages_load_with_nothing_blocked_and_no_script_link(transactional_db, li
         assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("networkidle")
 
-    _cookie_sign_in(page, live_server, participant)
+    sign_in(page.context, live_server, participant)
     page.goto(f"{live_server.url}/today/?date={day.date.isoformat()}")
     assert page.get_by_text("Evil lecture").count() == 1
     assert page.locator("a[href^='javascript:']").count() == 0

@@ -9,7 +9,7 @@ from applications.review import reviews
 from applications.services import transition_application
 from program.models import Role
 from tests.conftest import make_person
-from tests.e2e.test_grant_journey import _cookie_sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import ApplicationFactory, CallFactory
 
 pytestmark = pytest.mark.e2e
@@ -61,7 +61,7 @@ def test_reviewing_by_keyboard_alone(transactional_db, live_server, page, cohort
         transition_application(application, to=state, by=None)
     reviewer = make_person("kai@example.org", Role.REVIEWER, full_name="Kai Keys")
     ReviewAssignment.objects.create(application=application, reviewer=reviewer)
-    _cookie_sign_in(page, live_server, reviewer)
+    sign_in(page.context, live_server, reviewer)
     page.goto(f"{live_server.url}/applications/{application.pk}/review/")
 
     for criterion in criteria:  # into each group of scores: Space picks 1, two arrows down make it 3

@@ -10,7 +10,7 @@ from django.utils import timezone
 from program.models import LabMachine, PairGroup, Role, Room
 from program.services import enroll, generate_program_days
 from tests.conftest import make_person
-from tests.e2e.test_grant_journey import _cookie_sign_in
+from tests.e2e.conftest import sign_in
 from tests.factories import CohortFactory
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ def test_generate_swap_regenerate_and_the_participant_sees_the_partner(transacti
     first_day, second_day = cohort.days.order_by("date")[:2]
     pia = people[0]
 
-    _cookie_sign_in(page, live_server, coordinator)
+    sign_in(page.context, live_server, coordinator)
     page.goto(f"{live_server.url}/cohorts/{cohort.slug}/pairs/?week=1")
     page.get_by_label("From").fill(first_day.date.isoformat())
     with page.expect_navigation():
@@ -66,7 +66,7 @@ def test_generate_swap_regenerate_and_the_participant_sees_the_partner(transacti
     assert away.display_name not in row.locator(".members").all_inner_texts()
     assert "skill gap" in row.inner_text()  # each pair says why
 
-    _cookie_sign_in(page, live_server, pia)
+    sign_in(page.context, live_server, pia)
     page.goto(f"{live_server.url}/today/?date={first_day.date.isoformat()}")
     assert page.locator("#partner").inner_text().startswith(f"You pair with {partner_after_swap.display_name} on gpu")
     assert page.locator("#why").inner_text().startswith("Why: ")
