@@ -7,7 +7,6 @@ time, and the pipeline answers duplicate_ignored: no application is created twic
 
 from __future__ import annotations
 
-import hashlib
 import imaplib
 import logging
 import re
@@ -17,10 +16,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 
 from applications.intake.pipeline import ingest_many
 from applications.models import InboundMessage
+from program.locks import held
 
 log = logging.getLogger(__name__)
 KEYWORD = "$RunwayIngested"
@@ -118,19 +117,20 @@ def poll_all() -> int:
         except ValueError as exc:
             log.error("INBOUND_IMAP_URLS entry ignored: %s", exc)
             continue
-        lock = f"imap-poll:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
-        if not cache.add(lock, 1, timeout=int(settings.INBOUND_IMAP_TIMEOUT * 20)):
-            log.info("IMAP %s: a poll is already running", mailbox.label)
-            continue
-        try:
-            counts = poll(mailbox)
-            total += sum(counts.values())
-            if counts:
-                log.info("IMAP %s: %s", mailbox.label, counts)
-        except (imaplib.IMAP4.error, OSError) as exc:
-            log.error("IMAP %s: poll failed: %s", mailbox.label, exc)
-        finally:
-            cache.delete(lock)
+        # Every worker on every host polls on beat's schedule: one poll per mailbox at a time, or each
+        # would fetch the same unflagged messages (the Message-ID check would keep the applications
+        # single, but the inbox would fill with duplicates).
+        with held(f"imap-poll:{mailbox.label}") as mine:
+            if not mine:
+                log.info("IMAP %s: a poll is already running", mailbox.label)
+                continue
+            try:
+                counts = poll(mailbox)
+                total += sum(counts.values())
+                if counts:
+                    log.info("IMAP %s: %s", mailbox.label, counts)
+            except (imaplib.IMAP4.error, OSError) as exc:
+                log.error("IMAP %s: poll failed: %s", mailbox.label, exc)
     return total
 
 
