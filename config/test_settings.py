@@ -39,6 +39,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # A test database of this run's own, so two runs on one server (CI and a developer) never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405
+    # Live servers and threads in the tests must not keep connections past the test (the database is
+    # dropped at the end); production keeps them (DB_CONN_MAX_AGE).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Unit tests run tasks inline; tests/test_celery_worker.py turns this off and uses a real worker.

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -314,6 +314,21 @@ def lecture_plan(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _days_for(user: User, days_qs):
+    """The days with only what Today shows of them: the person's own group and, for a TA, the groups in
+    the room on duty (not every pair of the cohort with every member), sessions and TA assignments."""
+    duty_rooms = TAAssignment.objects.filter(ta=user, day=OuterRef("day")).values("room_id")
+    groups = PairGroup.objects.filter(
+        Q(pk__in=PairGroup.members.through.objects.filter(user=user).values("pairgroup_id"))
+        | Q(machine__room_id__in=Subquery(duty_rooms))
+    )
+    return days_qs.select_related("curriculum_day").prefetch_related(
+        Prefetch("groups", queryset=groups.select_related("machine__room").prefetch_related("members")),
+        Prefetch("sessions", queryset=Session.objects.select_related("speaker", "room")),
+        Prefetch("ta_assignments", queryset=TAAssignment.objects.select_related("ta", "room")),
+    )
+
+
 def _enrollment_for_today(user: User, on: date) -> Enrollment | None:
     enrollments = list(
         Enrollment.objects.filter(user=user, status=Enrollment.Status.ACTIVE, role__in=[Role.PARTICIPANT, Role.TA])
@@ -343,11 +358,10 @@ def today(request: HttpRequest) -> HttpResponse:
         *around.filter(date__lt=on).order_by("-date").values_list("pk", flat=True)[:1],
         *around.filter(date__gte=on).order_by("date").values_list("pk", flat=True)[:2],
     ]
-    days = list(_days_with_everything(around.filter(pk__in=wanted).order_by("date")))
+    days = list(_days_for(request.user, around.filter(pk__in=wanted).order_by("date")))
     is_ta = enrollment.role == Role.TA
     why = pairs.reasons(cohort, until=max((d.date for d in days), default=None))
     for day in days:
-        _annotate_day(day)
         day.mine = next((g for g in day.groups.all() if any(m.pk == request.user.pk for m in g.members.all())), None)
         if day.mine:
             day.partners = [m for m in day.mine.members.all() if m.pk != request.user.pk]

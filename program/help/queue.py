@@ -14,19 +14,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import statistics
 from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from program.labs import progress
 from program.labs.reports import InvalidReport, parse
-from program.models import Cohort, HelpRequest, LabReport, PairGroup, ProgramDay, TAAssignment, User
+from program.models import CheckResult, Cohort, HelpRequest, LabReport, PairGroup, ProgramDay, TAAssignment, User
 from program.statemachine import StateMachine, change_state
 
 S = HelpRequest.State
@@ -136,9 +138,32 @@ def grouped(waiting: list[HelpRequest]) -> list[tuple[str, list[HelpRequest]]]:
     return sorted(((t, es) for t, es in by_test.items() if len(es) > 1), key=lambda item: (-len(item[1]), item[0]))
 
 
+def flagged(cohort: Cohort, *, now=None) -> list[dict]:
+    """`progress.needs_help`, kept in the cache for the rest of the minute while nothing it reads has
+    changed: today's groups (broken, last report, last progress) and their results. Every TA's page polls
+    every 3 s, and the rules (a table of the day's results) cost more than the rest of the page. The
+    minute is in the key because "no newly passing test for N min" moves with the clock."""
+    now = now or timezone.now()
+    groups = PairGroup.objects.filter(day__cohort=cohort, day__date=timezone.localdate(now))
+    marks = groups.aggregate(
+        groups=Count("pk"), reported=Max("reported_at"), progressed=Max("last_progress_at"),
+        broken=Count("pk", filter=~Q(broken="")),
+    ) | CheckResult.objects.filter(group__in=groups).aggregate(results=Count("pk"), changed=Max("updated_at"))  # fmt: skip
+    key = (
+        "needs-help:" + hashlib.sha256(f"{cohort.pk}:{now:%Y-%m-%dT%H:%M}:{sorted(marks.items())}".encode()).hexdigest()
+    )
+    rows = cache.get(key)
+    if rows is None:
+        rows = [{**f, "group": f["group"].pk} for f in progress.needs_help(cohort, now=now)]
+        cache.set(key, rows, 120)
+    found = groups.filter(pk__in=[r["group"] for r in rows]).select_related("machine__room").prefetch_related("members")
+    by_pk = {g.pk: g for g in found}
+    return [{**r, "group": by_pk[r["group"]]} for r in rows if r["group"] in by_pk]
+
+
 def proposals(cohort: Cohort, *, now=None) -> list[dict]:
     """Today's pairs the stuck rules flag that have no open entry (a TA can accept each in one click)."""
-    found = progress.needs_help(cohort, now=now)
+    found = flagged(cohort, now=now)
     busy = set(
         HelpRequest.objects.filter(group_id__in=[f["group"].pk for f in found], state__in=OPEN).values_list(
             "group_id", flat=True

@@ -346,3 +346,32 @@ def test_the_numbers_page_shows_a_dash_for_what_is_not_measured_yet(client, lab,
     body = client.get(reverse("program:help-numbers", kwargs={"slug": lab["cohort"].slug})).content.decode()
 
     assert "TA help" in body and "nan" not in body.lower().replace("nanosecond", "") and "–" in body
+
+
+def test_the_stuck_rules_are_reused_within_the_minute_until_a_group_or_a_result_changes(lab, monkeypatch):
+    broken, stalled, fine, _ = lab["groups"]
+    passing = junit(("test_add", "passed", ""), ("test_mul", "failed", "AssertionError"))
+    for group in (stalled, fine):
+        collector.store(group.machine, report(group, passing))
+    runs = []
+    rules = queue.progress.needs_help
+    monkeypatch.setattr(
+        queue.progress, "needs_help", lambda cohort, now=None: runs.append(now) or rules(cohort, now=now)
+    )
+    start = timezone.now().replace(second=5)
+
+    with time_machine.travel(start, tick=False):
+        first = {f["group"].pk: f["reasons"] for f in queue.proposals(lab["cohort"])}
+        again = {f["group"].pk: f["reasons"] for f in queue.proposals(lab["cohort"])}
+        PairGroup.objects.filter(pk=broken.pk).update(broken="collection failure")
+        after_break = {f["group"].pk: f["reasons"] for f in queue.proposals(lab["cohort"])}
+        collector.store(
+            fine.machine, report(fine, junit(("test_add", "passed", ""), ("test_mul", "passed", "")), seq=2)
+        )
+        queue.proposals(lab["cohort"])
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        queue.proposals(lab["cohort"])
+
+    assert first == again and first[broken.pk] == ["no report from the machine yet"]
+    assert after_break[broken.pk] == ["broken: collection failure"]
+    assert len(runs) == 4, "computed once per change and once per minute, not once per view"
