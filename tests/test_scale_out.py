@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import boto3
 import pytest
+import redis
 import requests
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -46,6 +47,7 @@ from tests.servers.smtp import SmtpSink
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 MAILS, DECISIONS, GRANTS = 200, 50, 12
 BUCKET = "runway-scale"
+BROKER_DB = 10 + os.getpid() % 2  # prod-check uses 12 and 13
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -69,6 +71,7 @@ def servers(tmp_path):
 
 
 def _cluster_env(servers) -> dict[str, str]:
+    redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB).flushdb()  # no task left by an earlier run
     db = connection.settings_dict
     return {
         **CREDENTIALS,
@@ -80,7 +83,7 @@ def _cluster_env(servers) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "True",
         "CSRF_COOKIE_SECURE": "True",
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{10 + os.getpid() % 4}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
         "CELERY_TASK_ALWAYS_EAGER": "False",
         "STORAGE_URL": f"s3://{BUCKET}/private?endpoint={servers['s3'].endpoint}&region=us-east-1",
         "EMAIL_URL": f"smtp://127.0.0.1:{servers['smtp'].port}",
