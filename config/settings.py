@@ -7,6 +7,7 @@ message naming the variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -220,6 +221,11 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Email: console by default; SMTP in production, e.g. EMAIL_URL=smtp+tls://user:pass@host:587
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading slash of filemail:///abs/path (the files landed under the
+    # working directory); the URL's host and path, as written, are the folder.
+    _mail_url = urlsplit(env.str("EMAIL_URL"))
+    EMAIL_FILE_PATH = _mail_url.netloc + _mail_url.path
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Runway <runway@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 

@@ -65,3 +65,15 @@ def test_missing_production_setting_gives_a_message_not_a_traceback(tmp_path, mi
 @pytest.mark.django_db
 def test_no_model_change_lacks_a_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_filemail_url_keeps_an_absolute_folder_absolute(tmp_path):
+    """django-environ reads filemail:///abs/path as the relative abs/path (prod-check's mail once landed
+    under the checkout); the settings keep the folder as written."""
+    show = "from django.conf import settings; print(settings.EMAIL_FILE_PATH)"
+    folders = [
+        _manage("shell", "-c", show, env={"DEBUG": "True", "EMAIL_URL": url}, tmp_path=tmp_path).stdout.split()[-1]
+        for url in (f"filemail://{tmp_path}/mail", "filemail://var/mail")
+    ]
+
+    assert folders == [f"{tmp_path}/mail", "var/mail"]
