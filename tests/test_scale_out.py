@@ -199,7 +199,7 @@ def _wait_for(done, cluster: Cluster, timeout: float = 300) -> None:
     while time.monotonic() < deadline:
         if done():
             return
-        cluster._check_alive()
+        cluster.check_alive()
         time.sleep(1)
     raise AssertionError(f"the burst did not finish in {timeout} s\n{cluster.logs()}")
 

@@ -66,7 +66,7 @@ class Cluster:
         deadline = time.monotonic() + timeout
         waiting = set(self.web_urls) | set(worker_logs)
         while waiting and time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             for url in [w for w in waiting if isinstance(w, str)]:
                 try:
                     urllib.request.urlopen(urllib.request.Request(f"{url}/privacy/", headers=HTTPS), timeout=2).close()
@@ -79,7 +79,8 @@ class Cluster:
             raise RuntimeError(f"not up after {timeout} s: {sorted(map(str, waiting))}\n{self.logs()}")
         return self
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
+        """Raise with every process's last log lines when one of them has exited."""
         for name, process, _ in self.processes:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode}\n{self.logs()}")
