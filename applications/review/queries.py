@@ -54,7 +54,9 @@ def queue_rows(call: Call, filters: QueueFilters):
             pk__in=ReviewAssignment.objects.filter(reviewer_id=filters.reviewer).values("application_id")
         )
     if filters.background:
-        answers = Answer.objects.filter(question__key="background").annotate(text=Lower(Cast("value", TextField())))
+        answers = Answer.objects.filter(application__call=call, question__key="background").annotate(
+            text=Lower(Cast("value", TextField()))
+        )
         apps = apps.filter(pk__in=answers.filter(text=json.dumps(filters.background.lower())).values("application_id"))
     if filters.disagreement:
         apps = apps.filter(score_disagreement=True)

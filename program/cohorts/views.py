@@ -68,9 +68,11 @@ def _week_number(request: HttpRequest, weeks: list[list[date]]) -> int:
     return max(1, len(weeks))
 
 
-def _days_with_everything(days_qs):
+def _days_with_everything(days_qs, groups=None):
+    """Days with their groups (every pair, or the `groups` queryset given), sessions and TA assignments."""
+    groups = PairGroup.objects.all() if groups is None else groups
     return days_qs.select_related("curriculum_day").prefetch_related(
-        Prefetch("groups", queryset=PairGroup.objects.select_related("machine__room").prefetch_related("members")),
+        Prefetch("groups", queryset=groups.select_related("machine__room").prefetch_related("members")),
         Prefetch("sessions", queryset=Session.objects.select_related("speaker", "room")),
         Prefetch("ta_assignments", queryset=TAAssignment.objects.select_related("ta", "room")),
     )
@@ -322,11 +324,7 @@ def _days_for(user: User, days_qs):
         Q(pk__in=PairGroup.members.through.objects.filter(user=user).values("pairgroup_id"))
         | Q(machine__room_id__in=Subquery(duty_rooms))
     )
-    return days_qs.select_related("curriculum_day").prefetch_related(
-        Prefetch("groups", queryset=groups.select_related("machine__room").prefetch_related("members")),
-        Prefetch("sessions", queryset=Session.objects.select_related("speaker", "room")),
-        Prefetch("ta_assignments", queryset=TAAssignment.objects.select_related("ta", "room")),
-    )
+    return _days_with_everything(days_qs, groups)
 
 
 def _enrollment_for_today(user: User, on: date) -> Enrollment | None:
